@@ -1,0 +1,41 @@
+/**
+ * `npm run bench` runs every benchmark in bench/ one after another, each in its
+ * own process; `npm run bench -- NAME [NAME…]` runs bench/NAME.ts only. Each
+ * benchmark prints its figures beside a peer measured in the same run and ends
+ * with one `RESULT {...}` line; this runner collects those lines at the end.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const dir = import.meta.dirname;
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const all = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .map((f) => f.slice(0, -3))
+  .sort();
+const chosen = names.length > 0 ? names : all;
+const results: string[] = [];
+let failed = 0;
+for (const name of chosen) {
+  const file = join(dir, `${name}.ts`);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: no benchmark named ${name} (have: ${all.join(', ')})\n`);
+    failed++;
+    continue;
+  }
+  process.stdout.write(`\n=== bench/${name}\n`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', file], {
+    stdio: ['inherit', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(r.stdout ?? '');
+  for (const line of (r.stdout ?? '').split('\n')) if (line.startsWith('RESULT ')) results.push(line);
+  if (r.status !== 0) {
+    process.stderr.write(`bench/${name} exited with ${r.status}\n`);
+    failed++;
+  }
+}
+process.stdout.write(`\n=== summary\n${results.join('\n')}\n`);
+process.exit(failed > 0 ? 1 : 0);

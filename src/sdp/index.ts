@@ -1,0 +1,2 @@
+/** strowger/sdp — SDP (RFC 8866) parse/serialize and offer/answer types. */
+export {};

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock, RealClock, sleep, StrowgerError } from '../../src/core/index.js';
+
+describe('FakeClock', () => {
+  it('fires timers in due order with now() equal to each due time', () => {
+    const clock = new FakeClock();
+    const seen: Array<[string, number]> = [];
+    clock.setTimeout(() => seen.push(['b', clock.now()]), 200);
+    clock.setTimeout(() => seen.push(['a', clock.now()]), 100);
+    clock.setTimeout(() => seen.push(['a2', clock.now()]), 100);
+    clock.advance(150);
+    expect(seen).toEqual([
+      ['a', 100],
+      ['a2', 100],
+    ]);
+    expect(clock.now()).toBe(150);
+    clock.advance(50);
+    expect(seen.at(-1)).toEqual(['b', 200]);
+  });
+
+  it('runs timers scheduled from inside a callback when they fall in the window', () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    let interval = 500;
+    const arm = () =>
+      clock.setTimeout(() => {
+        times.push(clock.now());
+        interval *= 2;
+        arm();
+      }, interval);
+    arm();
+    clock.advance(31_500);
+    expect(times).toEqual([500, 1500, 3500, 7500, 15500, 31500]);
+  });
+
+  it('cancel() prevents a timer and is idempotent; pending reflects state', () => {
+    const clock = new FakeClock();
+    let fired = 0;
+    const t = clock.setTimeout(() => fired++, 10);
+    expect(t.pending).toBe(true);
+    expect(clock.pendingTimers).toBe(1);
+    t.cancel();
+    t.cancel();
+    expect(t.pending).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+    clock.advance(100);
+    expect(fired).toBe(0);
+    const u = clock.setTimeout(() => fired++, 10);
+    clock.advance(10);
+    expect(u.pending).toBe(false);
+    expect(fired).toBe(1);
+    u.cancel();
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('intervals repeat until cancelled and runAll refuses to spin forever', () => {
+    const clock = new FakeClock();
+    let n = 0;
+    const t = clock.setInterval(() => n++, 20);
+    clock.advance(100);
+    expect(n).toBe(5);
+    expect(() => clock.runAll(50)).toThrow(StrowgerError);
+    t.cancel();
+    expect(clock.nextTimerAt()).toBeUndefined();
+  });
+
+  it('wallTime moves with now()', () => {
+    const clock = new FakeClock({ wallStart: 1_000_000 });
+    clock.advance(1234);
+    expect(clock.wallTime()).toBe(1_001_234);
+  });
+
+  it('sleep resolves on the fake clock and rejects with ERR_ABORTED on abort', async () => {
+    const clock = new FakeClock();
+    let done = false;
+    const p = sleep(clock, 1000).then(() => {
+      done = true;
+    });
+    await clock.advanceAsync(999);
+    expect(done).toBe(false);
+    await clock.advanceAsync(1);
+    await p;
+    expect(done).toBe(true);
+    const ac = new AbortController();
+    const q = sleep(clock, 1000, ac.signal);
+    ac.abort();
+    await expect(q).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('RealClock', () => {
+  it('is monotonic and fires a timer', async () => {
+    const clock = new RealClock();
+    const a = clock.now();
+    await new Promise<void>((r) => clock.setTimeout(r, 5));
+    expect(clock.now()).toBeGreaterThanOrEqual(a);
+  });
+});

@@ -1,0 +1,40 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, TypedEmitter } from '../../src/core/index.js';
+
+type Events = { ringing: [code: number]; ended: [reason: string, by: 'local' | 'remote'] };
+
+describe('TypedEmitter', () => {
+  it('delivers typed arguments, once() fires once, off() removes', () => {
+    const e = new TypedEmitter<Events>();
+    const got: unknown[] = [];
+    const l = (r: string, by: 'local' | 'remote') => got.push([r, by]);
+    e.on('ended', l);
+    e.once('ringing', (c) => got.push(c));
+    expect(e.emit('ringing', 180)).toBe(true);
+    expect(e.emit('ringing', 183)).toBe(false);
+    e.emit('ended', 'bye', 'remote');
+    e.off('ended', l);
+    e.emit('ended', 'again', 'local');
+    expect(got).toEqual([180, ['bye', 'remote']]);
+  });
+
+  it('a throwing listener breaks neither the emitter nor the other listeners', () => {
+    const e = new TypedEmitter<Events>();
+    const errors: unknown[] = [];
+    const published: unknown[] = [];
+    const sub = (m: unknown) => published.push(m);
+    subscribe(CHANNELS.listenerError, sub);
+    e.onListenerError((_ev, err) => errors.push(err));
+    let second = 0;
+    e.on('ringing', () => {
+      throw new Error('boom');
+    });
+    e.on('ringing', () => second++);
+    expect(() => e.safeEmit('ringing', 180)).not.toThrow();
+    expect(second).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(published).toHaveLength(1);
+    unsubscribe(CHANNELS.listenerError, sub);
+  });
+});
