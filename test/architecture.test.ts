@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '..', 'src');
 
 /** unit path (relative to src) → layer number, as in ARCHITECTURE.md. */
-export const LAYERS: Record<string, number> = {
+const LAYERS: Record<string, number> = {
   core: 0,
   'sip/message': 1,
   sdp: 1,
@@ -57,7 +57,7 @@ function walk(dir: string): string[] {
   return out;
 }
 
-export function unitOf(relPath: string): string | undefined {
+function unitOf(relPath: string): string | undefined {
   let best: string | undefined;
   for (const u of Object.keys(LAYERS)) {
     if (relPath === u || relPath.startsWith(`${u}/`)) {
@@ -67,9 +67,10 @@ export function unitOf(relPath: string): string | undefined {
   return best;
 }
 
-const IMPORT_RE = /(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_RE =
+  /(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-export function importsOf(source: string): string[] {
+function importsOf(source: string): string[] {
   const stripped = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const out: string[] = [];
   for (const m of stripped.matchAll(IMPORT_RE)) out.push((m[1] ?? m[2]) as string);
@@ -77,7 +78,7 @@ export function importsOf(source: string): string[] {
 }
 
 /** Returns the violations of one file's imports. Exported for the self-test below. */
-export function checkFile(rel: string, specifiers: string[]): string[] {
+function checkFile(rel: string, specifiers: string[]): string[] {
   const problems: string[] = [];
   const entry = ENTRY_POINTS[rel];
   const unit = unitOf(rel);
@@ -110,7 +111,9 @@ export function checkFile(rel: string, specifiers: string[]): string[] {
     const from = LAYERS[unit as string] as number;
     const to = LAYERS[tUnit] as number;
     if (to >= from) {
-      problems.push(`${rel}: ${unit} (L${from}) imports ${tUnit} (L${to}) — ${to === from ? 'sideways' : 'upward'}`);
+      problems.push(
+        `${rel}: ${unit} (L${from}) imports ${tUnit} (L${to}) — ${to === from ? 'sideways' : 'upward'}`,
+      );
     } else if (target !== `${tUnit}/index`) {
       problems.push(`${rel}: deep import ${target}; import ${tUnit}/index.js instead`);
     }

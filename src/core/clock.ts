@@ -215,7 +215,7 @@ export class FakeClock implements Clock {
   #dropCancelled(): void {
     for (;;) {
       const t = this.#heap.peek();
-      if (!t || !t.cancelled) return;
+      if (!t?.cancelled) return;
       this.#heap.pop();
     }
   }

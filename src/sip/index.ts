@@ -1,2 +1,3 @@
-/** strowger/sip — the SIP stack: messages, parser (more layers land here as they are built). */
-export {};
+/** strowger/sip — the SIP stack: messages, URIs, headers, the parser and the stream framer. */
+export * from './message/index.js';
+export * from './parser/index.js';

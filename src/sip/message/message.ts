@@ -1,0 +1,590 @@
+/**
+ * SIP requests and responses (RFC 3261 §7). A message keeps every header in
+ * its original order with its name as written and its raw (unfolded) value;
+ * typed views (`via`, `from`, `cseq`, `contacts` …) are parsed on first
+ * access and cached until that header is changed. Headers nobody asks about
+ * are never parsed.
+ */
+import { utf8Decode, utf8Encode } from '../../core/index.js';
+import { SipParseError } from './errors.js';
+import { splitList } from './grammar.js';
+import { canonicalHeaderName, headerKey, isListHeader } from './header-names.js';
+import {
+  type AuthHeader,
+  type CSeq,
+  type EventHeader,
+  type MediaType,
+  parseAuthHeader,
+  parseCallId,
+  parseContentLength,
+  parseCSeq,
+  parseDeltaSeconds,
+  parseEvent,
+  parseMaxForwards,
+  parseMediaType,
+  parseMinSE,
+  parseRAck,
+  parseReplaces,
+  parseRetryAfter,
+  parseRSeq,
+  parseSessionExpires,
+  parseSubscriptionState,
+  parseTokenList,
+  type RAck,
+  type Replaces,
+  type RetryAfter,
+  type SessionExpires,
+  type SubscriptionState,
+} from './header-values.js';
+import { type NameAddr, parseNameAddr } from './name-addr.js';
+import type { Uri } from './uri.js';
+import { parseVia, type Via } from './via.js';
+
+/** One header line: the name as written and the value with folding collapsed. */
+export interface HeaderField {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A header value may be given as a string or as any typed value (Via, NameAddr, Uri …). */
+export type HeaderInput = string | number | { toString(): string };
+
+/** @internal header storage entry */
+export interface Field {
+  name: string;
+  /** lower-cased long name */
+  key: string;
+  value: string;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function missing(name: string): never {
+  throw new SipParseError(`missing ${name} header`, { header: name });
+}
+
+export abstract class SipMessage {
+  /** @internal */
+  _fields: Field[];
+  #body: Uint8Array;
+  #cache: Map<string, unknown> | undefined;
+
+  /** @internal — use {@link createRequest}/{@link createResponse} or the parser. */
+  constructor(fields: Field[], body: Uint8Array) {
+    this._fields = fields;
+    this.#body = body;
+  }
+
+  abstract get isRequest(): boolean;
+  /** The start line without CRLF. */
+  abstract get startLine(): string;
+
+  /** The protocol version from the start line (always `SIP/2.0` for parsed messages). */
+  readonly version = 'SIP/2.0';
+
+  // ---- raw header access ------------------------------------------------
+
+  /** Every header line in order, names as written. */
+  get headerFields(): readonly HeaderField[] {
+    return this._fields;
+  }
+
+  hasHeader(name: string): boolean {
+    const key = headerKey(name);
+    for (const f of this._fields) if (f.key === key) return true;
+    return false;
+  }
+
+  /** The first header line's raw value (a list header's whole line, not split). */
+  getHeader(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const f of this._fields) if (f.key === key) return f.value;
+    return undefined;
+  }
+
+  /** All values of a header in order; list headers (Via, Contact, Route …) are split at top-level commas. */
+  getHeaders(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    const list = isListHeader(key);
+    for (const f of this._fields) {
+      if (f.key !== key) continue;
+      if (list && f.value.indexOf(',') >= 0) for (const part of splitList(f.value)) out.push(part);
+      else out.push(f.value);
+    }
+    return out;
+  }
+
+  /** Replaces every line of this header with `value` (one line per array element), at the first one's position. */
+  setHeader(name: string, value: HeaderInput | readonly HeaderInput[]): this {
+    const key = headerKey(name);
+    const values = toValues(value);
+    const written = this.#spelling(name, key);
+    const fields = this._fields;
+    let at = -1;
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if ((fields[i] as Field).key === key) {
+        fields.splice(i, 1);
+        at = i;
+      }
+    }
+    const add = values.map((v) => ({ name: written, key, value: v }));
+    if (at < 0) fields.push(...add);
+    else fields.splice(at, 0, ...add);
+    this.#invalidate(key);
+    return this;
+  }
+
+  /** Adds header lines after the last line of that header (or at the end). */
+  appendHeader(name: string, value: HeaderInput | readonly HeaderInput[]): this {
+    const key = headerKey(name);
+    const fields = this._fields;
+    let at = fields.length;
+    for (let i = fields.length - 1; i >= 0; i--) {
+      if ((fields[i] as Field).key === key) {
+        at = i + 1;
+        break;
+      }
+    }
+    const written = this.#spelling(name, key);
+    fields.splice(at, 0, ...toValues(value).map((v) => ({ name: written, key, value: v })));
+    this.#invalidate(key);
+    return this;
+  }
+
+  /** Adds header lines before the first line of that header (or at the top) — how Via and Record-Route grow. */
+  prependHeader(name: string, value: HeaderInput | readonly HeaderInput[]): this {
+    const key = headerKey(name);
+    const fields = this._fields;
+    let at = fields.findIndex((f) => f.key === key);
+    if (at < 0) at = 0;
+    const written = this.#spelling(name, key);
+    fields.splice(at, 0, ...toValues(value).map((v) => ({ name: written, key, value: v })));
+    this.#invalidate(key);
+    return this;
+  }
+
+  /** Removes every line of the header; returns whether there was any. */
+  removeHeader(name: string): boolean {
+    const key = headerKey(name);
+    const before = this._fields.length;
+    this._fields = this._fields.filter((f) => f.key !== key);
+    this.#invalidate(key);
+    return this._fields.length !== before;
+  }
+
+  /** Removes the first element of a list header (e.g. the top Via) and returns it raw. */
+  shiftHeader(name: string): string | undefined {
+    const key = headerKey(name);
+    const fields = this._fields;
+    const i = fields.findIndex((f) => f.key === key);
+    if (i < 0) return undefined;
+    const f = fields[i] as Field;
+    const parts = isListHeader(key) ? splitList(f.value) : [f.value];
+    const first = parts.shift();
+    if (parts.length === 0) fields.splice(i, 1);
+    else f.value = parts.join(', ');
+    this.#invalidate(key);
+    return first;
+  }
+
+  // ---- body ---------------------------------------------------------------
+
+  get body(): Uint8Array {
+    return this.#body;
+  }
+
+  set body(b: Uint8Array) {
+    this.#body = b;
+  }
+
+  /** The body decoded as UTF-8. */
+  get bodyText(): string {
+    return this.#body.length === 0 ? '' : utf8Decode(this.#body);
+  }
+
+  /** Sets the body (and Content-Type when given, or removes it for an empty body). */
+  setBody(body: Uint8Array | string, contentType?: string): this {
+    this.#body = typeof body === 'string' ? (body.length === 0 ? EMPTY : utf8Encode(body)) : body;
+    if (contentType !== undefined) this.setHeader('Content-Type', contentType);
+    else if (this.#body.length === 0) this.removeHeader('Content-Type');
+    return this;
+  }
+
+  // ---- typed views ----------------------------------------------------------
+
+  /** Every Via value, top first. */
+  get via(): Via[] {
+    return this.#typed('via', () => this.getHeaders('via').map((v) => wrap('Via', () => parseVia(v))));
+  }
+
+  get topVia(): Via | undefined {
+    return this.via[0];
+  }
+
+  get from(): NameAddr {
+    return this.#typed('from', () => this.#nameAddr('from', 'From'));
+  }
+
+  get to(): NameAddr {
+    return this.#typed('to', () => this.#nameAddr('to', 'To'));
+  }
+
+  get fromTag(): string | undefined {
+    return this.from.tag;
+  }
+
+  get toTag(): string | undefined {
+    return this.to.tag;
+  }
+
+  get callId(): string {
+    return this.#typed('call-id', () => {
+      const v = this.getHeader('call-id');
+      return v === undefined ? missing('Call-ID') : wrap('Call-ID', () => parseCallId(v));
+    });
+  }
+
+  get cseq(): CSeq {
+    return this.#typed('cseq', () => {
+      const v = this.getHeader('cseq');
+      return v === undefined ? missing('CSeq') : parseCSeq(v);
+    });
+  }
+
+  get maxForwards(): number | undefined {
+    return this.#typed('max-forwards', () => {
+      const v = this.getHeader('max-forwards');
+      return v === undefined ? undefined : parseMaxForwards(v);
+    });
+  }
+
+  /** The declared Content-Length, if the header is present. */
+  get contentLength(): number | undefined {
+    return this.#typed('content-length', () => {
+      const v = this.getHeader('content-length');
+      return v === undefined ? undefined : parseContentLength(v);
+    });
+  }
+
+  get contentType(): MediaType | undefined {
+    return this.#typed('content-type', () => {
+      const v = this.getHeader('content-type');
+      return v === undefined ? undefined : parseMediaType(v);
+    });
+  }
+
+  /** Contact values (empty for `Contact: *`; see {@link contactStar}). */
+  get contacts(): NameAddr[] {
+    return this.#typed('contact', () => {
+      const values = this.getHeaders('contact');
+      if (values.length === 1 && values[0] === '*') return [];
+      return values.map((v) => {
+        if (v === '*') throw new SipParseError('Contact: "*" mixed with addresses', { header: 'Contact' });
+        return wrap('Contact', () => parseNameAddr(v));
+      });
+    });
+  }
+
+  /** True for the `Contact: *` of a REGISTER that removes every binding. */
+  get contactStar(): boolean {
+    const values = this.getHeaders('contact');
+    return values.length === 1 && values[0] === '*';
+  }
+
+  get route(): NameAddr[] {
+    return this.#typed('route', () => this.#nameAddrList('route', 'Route'));
+  }
+
+  get recordRoute(): NameAddr[] {
+    return this.#typed('record-route', () => this.#nameAddrList('record-route', 'Record-Route'));
+  }
+
+  get path(): NameAddr[] {
+    return this.#typed('path', () => this.#nameAddrList('path', 'Path'));
+  }
+
+  get expires(): number | undefined {
+    return this.#typed('expires', () => {
+      const v = this.getHeader('expires');
+      return v === undefined ? undefined : parseDeltaSeconds('Expires', v);
+    });
+  }
+
+  get minExpires(): number | undefined {
+    return this.#typed('min-expires', () => {
+      const v = this.getHeader('min-expires');
+      return v === undefined ? undefined : parseDeltaSeconds('Min-Expires', v);
+    });
+  }
+
+  get require(): string[] {
+    return this.#typed('require', () => parseTokenList('Require', this.getHeaders('require')));
+  }
+
+  get proxyRequire(): string[] {
+    return this.#typed('proxy-require', () =>
+      parseTokenList('Proxy-Require', this.getHeaders('proxy-require')),
+    );
+  }
+
+  get supported(): string[] {
+    return this.#typed('supported', () => parseTokenList('Supported', this.getHeaders('supported')));
+  }
+
+  get unsupported(): string[] {
+    return this.#typed('unsupported', () => parseTokenList('Unsupported', this.getHeaders('unsupported')));
+  }
+
+  get allow(): string[] {
+    return this.#typed('allow', () => parseTokenList('Allow', this.getHeaders('allow')));
+  }
+
+  /** Accept values as media types (empty when absent). */
+  get accept(): MediaType[] {
+    return this.#typed('accept', () =>
+      this.getHeaders('accept')
+        .filter((v) => v.length > 0)
+        .map((v) => parseMediaType(v, 'Accept')),
+    );
+  }
+
+  get authorization(): AuthHeader[] {
+    return this.#typed('authorization', () => this.#auth('authorization', 'Authorization'));
+  }
+
+  get proxyAuthorization(): AuthHeader[] {
+    return this.#typed('proxy-authorization', () => this.#auth('proxy-authorization', 'Proxy-Authorization'));
+  }
+
+  get wwwAuthenticate(): AuthHeader[] {
+    return this.#typed('www-authenticate', () => this.#auth('www-authenticate', 'WWW-Authenticate'));
+  }
+
+  get proxyAuthenticate(): AuthHeader[] {
+    return this.#typed('proxy-authenticate', () => this.#auth('proxy-authenticate', 'Proxy-Authenticate'));
+  }
+
+  get sessionExpires(): SessionExpires | undefined {
+    return this.#typed('session-expires', () => {
+      const v = this.getHeader('session-expires');
+      return v === undefined ? undefined : parseSessionExpires(v);
+    });
+  }
+
+  get minSE(): number | undefined {
+    return this.#typed('min-se', () => {
+      const v = this.getHeader('min-se');
+      return v === undefined ? undefined : parseMinSE(v);
+    });
+  }
+
+  get referTo(): NameAddr | undefined {
+    return this.#typed('refer-to', () => {
+      const v = this.getHeader('refer-to');
+      return v === undefined ? undefined : wrap('Refer-To', () => parseNameAddr(v));
+    });
+  }
+
+  get referredBy(): NameAddr | undefined {
+    return this.#typed('referred-by', () => {
+      const v = this.getHeader('referred-by');
+      return v === undefined ? undefined : wrap('Referred-By', () => parseNameAddr(v));
+    });
+  }
+
+  get replaces(): Replaces | undefined {
+    return this.#typed('replaces', () => {
+      const v = this.getHeader('replaces');
+      return v === undefined ? undefined : parseReplaces(v);
+    });
+  }
+
+  get event(): EventHeader | undefined {
+    return this.#typed('event', () => {
+      const v = this.getHeader('event');
+      return v === undefined ? undefined : parseEvent(v);
+    });
+  }
+
+  get subscriptionState(): SubscriptionState | undefined {
+    return this.#typed('subscription-state', () => {
+      const v = this.getHeader('subscription-state');
+      return v === undefined ? undefined : parseSubscriptionState(v);
+    });
+  }
+
+  get rseq(): number | undefined {
+    return this.#typed('rseq', () => {
+      const v = this.getHeader('rseq');
+      return v === undefined ? undefined : parseRSeq(v);
+    });
+  }
+
+  get rack(): RAck | undefined {
+    return this.#typed('rack', () => {
+      const v = this.getHeader('rack');
+      return v === undefined ? undefined : parseRAck(v);
+    });
+  }
+
+  get retryAfter(): RetryAfter | undefined {
+    return this.#typed('retry-after', () => {
+      const v = this.getHeader('retry-after');
+      return v === undefined ? undefined : parseRetryAfter(v);
+    });
+  }
+
+  /** The wire form as a string (the body decoded as UTF-8). */
+  toString(): string {
+    return serializeHead(this) + this.bodyText;
+  }
+
+  /** @internal — the parser stores what it already validated. */
+  _prime(key: string, value: unknown): void {
+    if (!this.#cache) this.#cache = new Map();
+    this.#cache.set(key, value);
+  }
+
+  #typed<T>(key: string, compute: () => T): T {
+    const cache = this.#cache;
+    if (cache !== undefined) {
+      const hit = cache.get(key);
+      if (hit !== undefined || cache.has(key)) return hit as T;
+    }
+    const v = compute();
+    this._prime(key, v);
+    return v;
+  }
+
+  #invalidate(key: string): void {
+    this.#cache?.delete(key);
+  }
+
+  #spelling(name: string, key: string): string {
+    return name === key || name.length === 1 ? canonicalHeaderName(key) : name;
+  }
+
+  #nameAddr(key: string, display: string): NameAddr {
+    const v = this.getHeader(key);
+    if (v === undefined) missing(display);
+    return wrap(display, () => parseNameAddr(v));
+  }
+
+  #nameAddrList(key: string, display: string): NameAddr[] {
+    return this.getHeaders(key).map((v) => wrap(display, () => parseNameAddr(v)));
+  }
+
+  #auth(key: string, display: string): AuthHeader[] {
+    const out: AuthHeader[] = [];
+    for (const f of this._fields) if (f.key === key) out.push(parseAuthHeader(f.value, display));
+    return out;
+  }
+}
+
+export class SipRequest extends SipMessage {
+  method: string;
+  uri: Uri;
+
+  constructor(method: string, uri: Uri, fields: Field[] = [], body: Uint8Array = EMPTY) {
+    super(fields, body);
+    this.method = method;
+    this.uri = uri;
+  }
+
+  get isRequest(): true {
+    return true;
+  }
+
+  get startLine(): string {
+    return `${this.method} ${this.uri.toString()} SIP/2.0`;
+  }
+}
+
+export class SipResponse extends SipMessage {
+  status: number;
+  reason: string;
+
+  constructor(status: number, reason: string, fields: Field[] = [], body: Uint8Array = EMPTY) {
+    super(fields, body);
+    this.status = status;
+    this.reason = reason;
+  }
+
+  get isRequest(): false {
+    return false;
+  }
+
+  get startLine(): string {
+    return `SIP/2.0 ${this.status} ${this.reason}`;
+  }
+
+  /** 1xx */
+  get isProvisional(): boolean {
+    return this.status < 200;
+  }
+
+  /** 2xx */
+  get isSuccess(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  /** ≥ 200 */
+  get isFinal(): boolean {
+    return this.status >= 200;
+  }
+}
+
+export function isRequest(m: SipMessage): m is SipRequest {
+  return m.isRequest;
+}
+
+export function isResponse(m: SipMessage): m is SipResponse {
+  return !m.isRequest;
+}
+
+function toValues(value: HeaderInput | readonly HeaderInput[]): string[] {
+  if (Array.isArray(value)) return (value as readonly HeaderInput[]).map(String);
+  return [String(value)];
+}
+
+/** Re-throws a parse error so that it names the header. */
+function wrap<T>(header: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof SipParseError && err.header === undefined) {
+      throw new SipParseError(`${header}: ${err.message}`, {
+        offset: err.offset,
+        status: err.status,
+        header,
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Start line and headers, ending with the blank line. Content-Length always
+ * states the real body length: the declared one is rewritten in place, or a
+ * Content-Length line is added at the end.
+ */
+export function serializeHead(m: SipMessage): string {
+  let s = `${m.startLine}\r\n`;
+  const bodyLength = m.body.length;
+  let wroteLength = false;
+  const fields = m._fields;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as Field;
+    if (f.key === 'content-length') {
+      if (wroteLength) continue;
+      wroteLength = true;
+      s += `${f.name}: ${bodyLength}\r\n`;
+    } else {
+      s += `${f.name}: ${f.value}\r\n`;
+    }
+  }
+  if (!wroteLength) s += `Content-Length: ${bodyLength}\r\n`;
+  return `${s}\r\n`;
+}

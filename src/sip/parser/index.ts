@@ -1,0 +1,5 @@
+/** L2 sip/parser: message parser and stream framer. */
+
+export { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
+export { type ParseOptions, parseMessage } from './parse-message.js';
+export { type FramerOutput, SipStreamFramer, type StreamFramerOptions } from './stream-framer.js';
