@@ -3,10 +3,16 @@
  * own process; `npm run bench -- NAME [NAME…]` runs bench/NAME.ts only. Each
  * benchmark prints its figures beside a peer measured in the same run and ends
  * with one `RESULT {...}` line; this runner collects those lines at the end.
+ *
+ * Each benchmark is bundled with esbuild first (as tsup bundles the package)
+ * and run by plain node, so the code measured is the code as shipped, not the
+ * code as rewritten by a TypeScript loader. Packages stay external: peers
+ * from node_modules load as they are.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 
 const dir = import.meta.dirname;
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -25,11 +31,32 @@ for (const name of chosen) {
     continue;
   }
   process.stdout.write(`\n=== bench/${name}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', file], {
-    stdio: ['inherit', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+  const outDir = join(dir, '..', 'node_modules', '.cache', 'strowger-bench');
+  mkdirSync(outDir, { recursive: true });
+  const outfile = join(outDir, `${name}.mjs`);
+  buildSync({
+    entryPoints: [file],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'error',
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', outfile, ...process.argv.slice(2).filter((a) => a.startsWith('-'))],
+    {
+      stdio: ['inherit', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   process.stdout.write(r.stdout ?? '');
   for (const line of (r.stdout ?? '').split('\n')) if (line.startsWith('RESULT ')) results.push(line);
   if (r.status !== 0) {

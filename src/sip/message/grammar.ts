@@ -48,6 +48,11 @@ export function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
+/** paramchar without escapes: param-unreserved / unreserved (RFC 3261 §25.1). */
+export function isParamChar(c: number): boolean {
+  return c < 128 && ((TABLE[c] as number) & (UNRESERVED | PARAM_EXTRA)) !== 0;
+}
+
 export function isHostChar(c: number): boolean {
   return c < 128 && ((TABLE[c] as number) & HOST) !== 0;
 }
@@ -115,6 +120,17 @@ export function firstBadChar(s: string, start: number, end: number, set: number)
  * unescaped content and the index just past the closing quote.
  */
 export function readQuoted(s: string, i: number, end = s.length): { value: string; end: number } {
+  // fast path: no quoted-pair before the closing quote
+  const close = s.indexOf('"', i + 1);
+  if (close >= 0 && close < end) {
+    const bs = s.indexOf('\\', i + 1);
+    if (bs < 0 || bs > close) {
+      const cr = s.indexOf('\r', i + 1);
+      const lf = s.indexOf('\n', i + 1);
+      if ((cr < 0 || cr > close) && (lf < 0 || lf > close))
+        return { value: s.slice(i + 1, close), end: close + 1 };
+    }
+  }
   let out = '';
   let runStart = i + 1;
   for (let j = i + 1; j < end; j++) {

@@ -4,6 +4,8 @@
  * split or combined (RFC 3261 §7.3.1). Keys are the lower-cased long names.
  */
 
+import { sameName } from './params.js';
+
 interface HeaderInfo {
   /** Canonical spelling used when Strowger writes the header. */
   readonly name: string;
@@ -90,30 +92,99 @@ const INFO: Record<string, HeaderInfo> = {
 const COMPACT: Record<string, string> = {};
 for (const [key, info] of Object.entries(INFO)) if (info.compact) COMPACT[info.compact] = key;
 
+/** Known headers grouped by name length, most common first: [key, canonical spelling] pairs. */
+const BY_LENGTH: Array<Array<[string, string, true]>> = [];
+const HOT = [
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'content-length',
+  'content-type',
+  'max-forwards',
+];
+for (const key of [...HOT, ...Object.keys(INFO).filter((k) => !HOT.includes(k))]) {
+  const list = BY_LENGTH[key.length] ?? [];
+  list.push([key, (INFO[key] as HeaderInfo).name, true]);
+  BY_LENGTH[key.length] = list;
+}
+const COMPACT_BY_CODE: string[] = [];
+for (const [c, key] of Object.entries(COMPACT)) COMPACT_BY_CODE[c.charCodeAt(0)] = key;
+
 /**
- * Exact spellings seen on the wire → key. Filled with the canonical and
- * lower-case spellings and the compact forms up front; other spellings go
- * through the slow path (lower-casing), which then caches them (bounded).
+ * The key of a header the table knows (compact forms expanded), or undefined.
+ * Matches without hashing: by length, then the canonical spelling exactly,
+ * then case-insensitively.
  */
-const FAST = new Map<string, string>();
-for (const [key, info] of Object.entries(INFO)) {
-  FAST.set(key, key);
-  FAST.set(info.name, key);
-  if (info.compact) {
-    FAST.set(info.compact, key);
-    FAST.set(info.compact.toUpperCase(), key);
+export function knownHeaderKey(name: string): string | undefined {
+  if (INFO[name] !== undefined) return name; // already a key (how Strowger's own code asks)
+  const len = name.length;
+  if (len === 1) return COMPACT_BY_CODE[name.charCodeAt(0) | 0x20];
+  const candidates = BY_LENGTH[len];
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as [string, string, true];
+    if (name === c[1]) return c[0];
+  }
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as [string, string, true];
+    if (sameName(name, c[0])) return c[0];
+  }
+  return undefined;
+}
+
+/** Known headers by (length, lower-cased first letter) → candidates, most common first. */
+const BY_SHAPE = new Map<number, Array<[string, string, true]>>();
+for (const list of BY_LENGTH) {
+  for (const entry of list ?? []) {
+    const shape = (entry[0].length << 8) | entry[0].charCodeAt(0);
+    const l = BY_SHAPE.get(shape) ?? [];
+    l.push(entry);
+    BY_SHAPE.set(shape, l);
   }
 }
-const FAST_LIMIT = FAST.size + 512;
+const SHAPES: Array<Array<[string, string, true]> | undefined> = [];
+for (const [shape, l] of BY_SHAPE) SHAPES[shape] = l;
+
+/**
+ * Matches the header name s[pos, pos + len) against the table without
+ * slicing it out. Returns the [key, canonical spelling, exact] triple where
+ * `exact` tells that the name was written exactly in the canonical spelling
+ * (so the caller can share that string instead of copying), or undefined.
+ */
+export function matchHeaderName(s: string, pos: number, len: number): [string, string, boolean] | undefined {
+  let c0 = s.charCodeAt(pos);
+  if (c0 >= 65 && c0 <= 90) c0 |= 0x20;
+  if (len === 1) {
+    const key = COMPACT_BY_CODE[c0];
+    return key === undefined ? undefined : [key, key, false];
+  }
+  const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
+  if (candidates === undefined) return undefined;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as [string, string, true];
+    const key = c[0];
+    const canonical = c[1];
+    let exact = true;
+    let j = 1;
+    for (; j < len; j++) {
+      const x = s.charCodeAt(pos + j);
+      if (x !== canonical.charCodeAt(j)) {
+        exact = false;
+        if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key.charCodeAt(j)) break;
+      }
+    }
+    if (j === len)
+      return exact && s.charCodeAt(pos) === canonical.charCodeAt(0) ? c : [key, canonical, false];
+  }
+  return undefined;
+}
 
 /** The lookup key of a header name: lower-cased, compact forms expanded to the long name. */
 export function headerKey(name: string): string {
-  const k = FAST.get(name);
-  if (k !== undefined) return k;
-  const lower = name.toLowerCase();
-  const key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
-  if (FAST.size < FAST_LIMIT) FAST.set(name, key);
-  return key;
+  return knownHeaderKey(name) ?? name.toLowerCase();
 }
 
 /** The canonical spelling of a header name (`call-id` → `Call-ID`, `v` → `Via`); unknown names are kept. */

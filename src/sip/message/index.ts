@@ -26,6 +26,8 @@ export {
   compactHeaderName,
   headerKey,
   isListHeader,
+  knownHeaderKey,
+  matchHeaderName,
   SINGLETON_HEADERS,
 } from './header-names.js';
 export {
@@ -67,7 +69,7 @@ export {
   SipResponse,
 } from './message.js';
 export { NameAddr, parseGenericParams, parseNameAddr } from './name-addr.js';
-export { Params } from './params.js';
+export { Params, sameName } from './params.js';
 export { messageToString, serializeMessage } from './serialize.js';
 export { REASON_PHRASES, reasonPhrase } from './status.js';
 export {

@@ -55,6 +55,8 @@ export interface Field {
   /** lower-cased long name */
   key: string;
   value: string;
+  /** where the value started in the parsed message head (for error offsets) */
+  at?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -68,6 +70,15 @@ export abstract class SipMessage {
   _fields: Field[];
   #body: Uint8Array;
   #cache: Map<string, unknown> | undefined;
+  // Parsed views of the headers every stack reads; undefined = not parsed yet, null = header absent.
+  /** @internal */ _via: Via[] | undefined = undefined;
+  /** @internal */ _from: NameAddr | undefined = undefined;
+  /** @internal */ _to: NameAddr | undefined = undefined;
+  /** @internal */ _callId: string | undefined = undefined;
+  /** @internal */ _cseq: CSeq | undefined = undefined;
+  /** @internal */ _maxForwards: number | null | undefined = undefined;
+  /** @internal */ _contentLength: number | null | undefined = undefined;
+  /** @internal */ _contacts: NameAddr[] | undefined = undefined;
 
   /** @internal — use {@link createRequest}/{@link createResponse} or the parser. */
   constructor(fields: Field[], body: Uint8Array) {
@@ -215,7 +226,9 @@ export abstract class SipMessage {
 
   /** Every Via value, top first. */
   get via(): Via[] {
-    return this.#typed('via', () => this.getHeaders('via').map((v) => wrap('Via', () => parseVia(v))));
+    if (this._via === undefined)
+      this._via = this.getHeaders('via').map((v) => wrap('Via', () => parseVia(v)));
+    return this._via;
   }
 
   get topVia(): Via | undefined {
@@ -223,11 +236,13 @@ export abstract class SipMessage {
   }
 
   get from(): NameAddr {
-    return this.#typed('from', () => this.#nameAddr('from', 'From'));
+    if (this._from === undefined) this._from = this.#nameAddr('from', 'From');
+    return this._from;
   }
 
   get to(): NameAddr {
-    return this.#typed('to', () => this.#nameAddr('to', 'To'));
+    if (this._to === undefined) this._to = this.#nameAddr('to', 'To');
+    return this._to;
   }
 
   get fromTag(): string | undefined {
@@ -239,32 +254,36 @@ export abstract class SipMessage {
   }
 
   get callId(): string {
-    return this.#typed('call-id', () => {
+    if (this._callId === undefined) {
       const v = this.getHeader('call-id');
-      return v === undefined ? missing('Call-ID') : wrap('Call-ID', () => parseCallId(v));
-    });
+      this._callId = v === undefined ? missing('Call-ID') : wrap('Call-ID', () => parseCallId(v));
+    }
+    return this._callId;
   }
 
   get cseq(): CSeq {
-    return this.#typed('cseq', () => {
+    if (this._cseq === undefined) {
       const v = this.getHeader('cseq');
-      return v === undefined ? missing('CSeq') : parseCSeq(v);
-    });
+      this._cseq = v === undefined ? missing('CSeq') : parseCSeq(v);
+    }
+    return this._cseq;
   }
 
   get maxForwards(): number | undefined {
-    return this.#typed('max-forwards', () => {
+    if (this._maxForwards === undefined) {
       const v = this.getHeader('max-forwards');
-      return v === undefined ? undefined : parseMaxForwards(v);
-    });
+      this._maxForwards = v === undefined ? null : parseMaxForwards(v);
+    }
+    return this._maxForwards ?? undefined;
   }
 
   /** The declared Content-Length, if the header is present. */
   get contentLength(): number | undefined {
-    return this.#typed('content-length', () => {
+    if (this._contentLength === undefined) {
       const v = this.getHeader('content-length');
-      return v === undefined ? undefined : parseContentLength(v);
-    });
+      this._contentLength = v === undefined ? null : parseContentLength(v);
+    }
+    return this._contentLength ?? undefined;
   }
 
   get contentType(): MediaType | undefined {
@@ -276,14 +295,22 @@ export abstract class SipMessage {
 
   /** Contact values (empty for `Contact: *`; see {@link contactStar}). */
   get contacts(): NameAddr[] {
-    return this.#typed('contact', () => {
+    if (this._contacts === undefined) {
       const values = this.getHeaders('contact');
-      if (values.length === 1 && values[0] === '*') return [];
-      return values.map((v) => {
-        if (v === '*') throw new SipParseError('Contact: "*" mixed with addresses', { header: 'Contact' });
-        return wrap('Contact', () => parseNameAddr(v));
-      });
-    });
+      const out: NameAddr[] = [];
+      if (!(values.length === 1 && values[0] === '*')) {
+        for (const v of values) {
+          if (v === '*') throw new SipParseError('Contact: "*" mixed with addresses', { header: 'Contact' });
+          try {
+            out.push(parseNameAddr(v));
+          } catch (err) {
+            rethrow('Contact', err);
+          }
+        }
+      }
+      this._contacts = out;
+    }
+    return this._contacts;
   }
 
   /** True for the `Contact: *` of a REGISTER that removes every binding. */
@@ -440,12 +467,6 @@ export abstract class SipMessage {
     return serializeHead(this) + this.bodyText;
   }
 
-  /** @internal — the parser stores what it already validated. */
-  _prime(key: string, value: unknown): void {
-    if (!this.#cache) this.#cache = new Map();
-    this.#cache.set(key, value);
-  }
-
   #typed<T>(key: string, compute: () => T): T {
     const cache = this.#cache;
     if (cache !== undefined) {
@@ -453,12 +474,40 @@ export abstract class SipMessage {
       if (hit !== undefined || cache.has(key)) return hit as T;
     }
     const v = compute();
-    this._prime(key, v);
+    if (!this.#cache) this.#cache = new Map();
+    this.#cache.set(key, v);
     return v;
   }
 
   #invalidate(key: string): void {
-    this.#cache?.delete(key);
+    switch (key) {
+      case 'via':
+        this._via = undefined;
+        break;
+      case 'from':
+        this._from = undefined;
+        break;
+      case 'to':
+        this._to = undefined;
+        break;
+      case 'call-id':
+        this._callId = undefined;
+        break;
+      case 'cseq':
+        this._cseq = undefined;
+        break;
+      case 'max-forwards':
+        this._maxForwards = undefined;
+        break;
+      case 'content-length':
+        this._contentLength = undefined;
+        break;
+      case 'contact':
+        this._contacts = undefined;
+        break;
+      default:
+        this.#cache?.delete(key);
+    }
   }
 
   #spelling(name: string, key: string): string {
@@ -549,19 +598,24 @@ function toValues(value: HeaderInput | readonly HeaderInput[]): string[] {
 }
 
 /** Re-throws a parse error so that it names the header. */
+/** Re-throws a parse error so that it names the header. */
+function rethrow(header: string, err: unknown): never {
+  if (err instanceof SipParseError && err.header === undefined) {
+    throw new SipParseError(`${header}: ${err.message}`, {
+      offset: err.offset,
+      status: err.status,
+      header,
+      cause: err,
+    });
+  }
+  throw err;
+}
+
 function wrap<T>(header: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof SipParseError && err.header === undefined) {
-      throw new SipParseError(`${header}: ${err.message}`, {
-        offset: err.offset,
-        status: err.status,
-        header,
-        cause: err,
-      });
-    }
-    throw err;
+    rethrow(header, err);
   }
 }
 

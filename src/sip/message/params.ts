@@ -4,22 +4,23 @@
  * order are kept for serialization. A parameter present without a value reads
  * as `null`; an absent one as `undefined`.
  */
+const EMPTY: Array<string | null> = [];
+
 export class Params {
-  readonly #names: string[] = [];
-  readonly #keys: string[] = [];
-  readonly #values: Array<string | null> = [];
+  /** name, value, name, value … (one array: parameters are few and parsed on every message) */
+  #list: Array<string | null> = EMPTY;
 
   constructor(entries?: Iterable<readonly [string, string | null]>) {
     if (entries) for (const [n, v] of entries) this.append(n, v);
   }
 
   get size(): number {
-    return this.#names.length;
+    return this.#list.length >> 1;
   }
 
   get(name: string): string | null | undefined {
     const i = this.#indexOf(name);
-    return i < 0 ? undefined : (this.#values[i] as string | null);
+    return i < 0 ? undefined : (this.#list[i + 1] as string | null);
   }
 
   has(name: string): boolean {
@@ -29,36 +30,43 @@ export class Params {
   /** Sets (replacing the first of that name, keeping its position) or appends. */
   set(name: string, value: string | null = null): this {
     const i = this.#indexOf(name);
-    if (i >= 0) this.#values[i] = value;
+    if (i >= 0) this.#list[i + 1] = value;
     else this.append(name, value);
     return this;
   }
 
   /** Appends without looking for an existing parameter of that name. */
   append(name: string, value: string | null = null): this {
-    this.#names.push(name);
-    this.#keys.push(name.toLowerCase());
-    this.#values.push(value);
+    // the list is allocated on first use: most URIs and many headers have no parameters
+    if (this.#list === EMPTY) this.#list = [name, value];
+    else this.#list.push(name, value);
     return this;
   }
 
   delete(name: string): boolean {
-    const key = name.toLowerCase();
     let found = false;
-    for (let i = this.#keys.length - 1; i >= 0; i--) {
-      if (this.#keys[i] === key) {
-        this.#names.splice(i, 1);
-        this.#keys.splice(i, 1);
-        this.#values.splice(i, 1);
+    for (let i = this.#list.length - 2; i >= 0; i -= 2) {
+      if (sameName(this.#list[i] as string, name)) {
+        this.#list.splice(i, 2);
         found = true;
       }
     }
     return found;
   }
 
+  /** Name of the i-th parameter (0-based), for allocation-free iteration with {@link size}. */
+  nameAt(i: number): string | undefined {
+    return this.#list[2 * i] as string | undefined;
+  }
+
+  /** Value of the i-th parameter (0-based). */
+  valueAt(i: number): string | null | undefined {
+    return this.#list[2 * i + 1];
+  }
+
   *entries(): IterableIterator<[string, string | null]> {
-    for (let i = 0; i < this.#names.length; i++)
-      yield [this.#names[i] as string, this.#values[i] as string | null];
+    const l = this.#list;
+    for (let i = 0; i < l.length; i += 2) yield [l[i] as string, l[i + 1] as string | null];
   }
 
   [Symbol.iterator](): IterableIterator<[string, string | null]> {
@@ -66,15 +74,18 @@ export class Params {
   }
 
   clone(): Params {
-    return new Params(this.entries());
+    const p = new Params();
+    if (this.#list !== EMPTY) p.#list = this.#list.slice();
+    return p;
   }
 
   /** `;a=b;c` — empty string when there are none. */
   toString(separator = ';'): string {
+    const l = this.#list;
     let s = '';
-    for (let i = 0; i < this.#names.length; i++) {
-      const v = this.#values[i];
-      s += v === null ? `${separator}${this.#names[i]}` : `${separator}${this.#names[i]}=${v}`;
+    for (let i = 0; i < l.length; i += 2) {
+      const v = l[i + 1];
+      s += v === null ? `${separator}${l[i]}` : `${separator}${l[i]}=${v}`;
     }
     return s;
   }
@@ -82,20 +93,29 @@ export class Params {
   /** Plain object view with lower-cased names (the first of duplicate names wins). */
   toJSON(): Record<string, string | null> {
     const o: Record<string, string | null> = {};
-    for (let i = 0; i < this.#keys.length; i++) {
-      const k = this.#keys[i] as string;
-      if (!(k in o)) o[k] = this.#values[i] as string | null;
+    const l = this.#list;
+    for (let i = 0; i < l.length; i += 2) {
+      const k = (l[i] as string).toLowerCase();
+      if (!(k in o)) o[k] = l[i + 1] as string | null;
     }
     return o;
   }
 
   #indexOf(name: string): number {
-    const keys = this.#keys;
-    // fast path: callers mostly ask with the canonical lower-case name
-    for (let i = 0; i < keys.length; i++) if (keys[i] === name) return i;
-    const key = name.toLowerCase();
-    if (key === name) return -1;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
+    const l = this.#list;
+    for (let i = 0; i < l.length; i += 2) if (l[i] === name) return i;
+    for (let i = 0; i < l.length; i += 2) if (sameName(l[i] as string, name)) return i;
     return -1;
   }
+}
+
+/** ASCII case-insensitive comparison without allocating. */
+export function sameName(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y && ((x | 0x20) !== (y | 0x20) || (x | 0x20) < 97 || (x | 0x20) > 122)) return false;
+  }
+  return true;
 }

@@ -16,11 +16,12 @@ import { SipParseError } from './errors.js';
 import {
   CHARSET,
   firstBadChar,
-  isHostname,
+  isHexDigit,
+  isHostChar,
   isIPv4,
   isIPv6,
+  isParamChar,
   isTokenChar,
-  parseDecimal,
   unescapeUri,
 } from './grammar.js';
 import { Params } from './params.js';
@@ -44,8 +45,7 @@ export class SipUri {
   host: string;
   port: number | undefined;
   readonly params: Params;
-  /** URI headers (`?name=value&…`) in escaped form. */
-  readonly headers: Array<[string, string]>;
+  #headers: Array<[string, string]> | undefined;
 
   constructor(init: SipUriInit) {
     this.scheme = init.scheme ?? 'sip';
@@ -62,7 +62,13 @@ export class SipUri {
           : Symbol.iterator in (p as object)
             ? new Params(p as Iterable<[string, string | null]>)
             : new Params(Object.entries(p as Record<string, string | null>));
-    this.headers = init.headers ?? [];
+    this.#headers = init.headers;
+  }
+
+  /** URI headers (`?name=value&…`) in escaped form. */
+  get headers(): Array<[string, string]> {
+    if (this.#headers === undefined) this.#headers = [];
+    return this.#headers;
   }
 
   get isSecure(): boolean {
@@ -94,7 +100,7 @@ export class SipUri {
       host: this.host,
       port: this.port,
       params: this.params.clone(),
-      headers: this.headers.map(([n, v]) => [n, v]),
+      headers: this.#headers?.map(([n, v]) => [n, v]),
     });
   }
 
@@ -107,7 +113,8 @@ export class SipUri {
     }
     s += this.hostport;
     if (this.params.size > 0) s += this.params.toString();
-    if (this.headers.length > 0) s += `?${this.headers.map(([n, v]) => `${n}=${v}`).join('&')}`;
+    const h = this.#headers;
+    if (h !== undefined && h.length > 0) s += `?${h.map(([n, v]) => `${n}=${v}`).join('&')}`;
     return s;
   }
 }
@@ -254,45 +261,62 @@ function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sip
     if (!isIPv6(host)) fail('invalid IPv6 address', i + 1);
     i = close + 1;
   } else {
-    let j = i;
-    while (j < end) {
-      const c = s.charCodeAt(j);
+    // hostname / IPv4address: labels of alphanum, '-', '_' separated by single dots
+    const h0 = i;
+    let label = 0;
+    while (i < end) {
+      const c = s.charCodeAt(i);
       if (c === 58 || c === 59 || c === 63) break;
-      j++;
+      if (c === 46) {
+        if (label === 0) fail('invalid host', i);
+        label = 0;
+      } else if (isHostChar(c)) label++;
+      else fail('invalid host', i);
+      i++;
     }
-    host = s.slice(i, j);
-    if (!isHostname(host)) fail('invalid host', i);
-    i = j;
+    if (i === h0) fail('invalid host', h0);
+    host = s.slice(h0, i);
   }
   let port: number | undefined;
   if (i < end && s.charCodeAt(i) === 58) {
     let j = i + 1;
-    while (j < end && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    const p = parseDecimal(s, i + 1, j, 65535);
-    if (p < 0) fail('invalid port', i + 1);
+    let p = 0;
+    while (j < end) {
+      const d = s.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) break;
+      p = p * 10 + d;
+      j++;
+    }
+    if (j === i + 1 || j - i > 6 || p > 65535) fail('invalid port', i + 1);
     port = p;
     i = j;
   }
   const params = new Params();
   while (i < end && s.charCodeAt(i) === 59) {
-    let j = i + 1;
+    // pname [ "=" pvalue ], paramchar = param-unreserved / unreserved / escaped
+    const n0 = i + 1;
+    let j = n0;
     let eq = -1;
     while (j < end) {
       const c = s.charCodeAt(j);
       if (c === 59 || c === 63) break;
       if (c === 61 && eq < 0) eq = j;
+      else if (c === 37) {
+        if (j + 2 >= end || !isHexDigit(s.charCodeAt(j + 1)) || !isHexDigit(s.charCodeAt(j + 2))) {
+          fail('invalid escape in URI parameter', j);
+        }
+        j += 2;
+      } else if (!isParamChar(c)) fail('invalid character in URI parameter', j);
       j++;
     }
     const nameEnd = eq < 0 ? j : eq;
-    if (nameEnd === i + 1) fail('empty URI parameter name', i + 1);
-    let bad = firstBadChar(s, i + 1, nameEnd, CHARSET.param);
-    if (bad < 0 && eq >= 0) bad = firstBadChar(s, eq + 1, j, CHARSET.param);
-    if (bad >= 0) fail('invalid character in URI parameter', bad);
-    params.append(s.slice(i + 1, nameEnd), eq < 0 ? null : s.slice(eq + 1, j));
+    if (nameEnd === n0) fail('empty URI parameter name', n0);
+    params.append(s.slice(n0, nameEnd), eq < 0 ? null : s.slice(eq + 1, j));
     i = j;
   }
-  const headers: Array<[string, string]> = [];
+  let headers: Array<[string, string]> | undefined;
   if (i < end && s.charCodeAt(i) === 63) {
+    headers = [];
     i++;
     for (;;) {
       let j = i;

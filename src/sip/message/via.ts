@@ -7,9 +7,18 @@
  *   via-params  = via-ttl / via-maddr / via-received / via-branch / response-port / via-extension
  */
 import { SipParseError } from './errors.js';
-import { isHostname, isIPv4, isIPv6, isLws, parseDecimal, scanToken, skipLws } from './grammar.js';
+import {
+  isHostChar,
+  isHostname,
+  isIPv4,
+  isIPv6,
+  isLws,
+  parseDecimal,
+  scanToken,
+  skipLws,
+} from './grammar.js';
 import { parseGenericParams } from './name-addr.js';
-import { Params } from './params.js';
+import { Params, sameName } from './params.js';
 
 /** RFC 3261 magic cookie that starts every compliant branch. */
 export const BRANCH_MAGIC = 'z9hG4bK';
@@ -112,20 +121,31 @@ function readSlash(s: string, i: number, end: number): number {
 /** Parses one via-parm (one element of a comma-separated Via header). */
 export function parseVia(s: string, start = 0, end = s.length): Via {
   let i = skipLws(s, start, end);
-  const p0 = i;
-  i = scanToken(s, i, end);
-  if (i === p0) fail('missing protocol name', p0);
-  const name = s.slice(p0, i);
-  i = readSlash(s, i, end);
-  const v0 = i;
-  i = scanToken(s, i, end);
-  if (i === v0) fail('missing protocol version', v0);
-  const version = s.slice(v0, i);
-  i = readSlash(s, i, end);
-  const t0 = i;
-  i = scanToken(s, i, end);
-  if (i === t0) fail('missing transport', t0);
-  const transport = s.slice(t0, i);
+  let protocol = 'SIP/2.0';
+  let transport: string;
+  if (s.startsWith('SIP/2.0/', i)) {
+    // the common spelling, without LWS around the slashes
+    const t0 = i + 8;
+    i = scanToken(s, t0, end);
+    if (i === t0) fail('missing transport', t0);
+    transport = s.slice(t0, i);
+  } else {
+    const p0 = i;
+    i = scanToken(s, i, end);
+    if (i === p0) fail('missing protocol name', p0);
+    const name = s.slice(p0, i);
+    i = readSlash(s, i, end);
+    const v0 = i;
+    i = scanToken(s, i, end);
+    if (i === v0) fail('missing protocol version', v0);
+    const version = s.slice(v0, i);
+    i = readSlash(s, i, end);
+    const t0 = i;
+    i = scanToken(s, i, end);
+    if (i === t0) fail('missing transport', t0);
+    transport = s.slice(t0, i);
+    if (!(sameName(name, 'SIP') && version === '2.0')) protocol = `${name}/${version}`;
+  }
   if (i >= end || !isLws(s.charCodeAt(i))) fail('expected LWS before sent-by', i);
   i = skipLws(s, i, end);
   let host: string;
@@ -136,14 +156,21 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
     if (!isIPv6(host)) fail('invalid IPv6 address in Via', i + 1);
     i = close + 1;
   } else {
+    // hostname / IPv4address, validated as it is scanned
     const h0 = i;
+    let label = 0;
     while (i < end) {
       const c = s.charCodeAt(i);
-      if (c === 58 || c === 59 || isLws(c)) break;
+      if (c === 58 || c === 59 || c === 32 || c === 9) break;
+      if (c === 46) {
+        if (label === 0) fail('invalid Via host', i);
+        label = 0;
+      } else if (isHostChar(c)) label++;
+      else fail('invalid Via host', i);
       i++;
     }
+    if (i === h0) fail('invalid Via host', h0);
     host = s.slice(h0, i);
-    if (!isHostname(host)) fail('invalid Via host', h0);
   }
   let port: number | undefined;
   let j = skipLws(s, i, end);
@@ -159,32 +186,26 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
   const params = new Params();
   parseGenericParams(s, i, end, params);
   validateViaParams(params);
-  const protocol = name.toUpperCase() === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;
   return new Via({ protocol, transport, host, port, params });
 }
 
 function validateViaParams(params: Params): void {
-  for (const [n, v] of params) {
-    switch (n.toLowerCase()) {
-      case 'ttl':
-        if (v === null || parseDecimal(v, 0, v.length, 255) < 0) fail('Via ttl must be 0-255', 0);
-        break;
-      case 'rport':
-        if (v !== null && parseDecimal(v, 0, v.length, 65535) < 0) fail('Via rport must be a port', 0);
-        break;
-      case 'received': {
-        if (v === null) fail('Via received needs an address', 0);
-        const a = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
-        if (!isIPv4(a) && !isIPv6(a)) fail('Via received must be an IP address', 0);
-        break;
-      }
-      case 'branch':
-        if (v === null || v.length === 0) fail('Via branch needs a value', 0);
-        break;
-      case 'maddr':
-        if (v === null || !(isHostname(v) || isIPv6(v.replace(/^\[|\]$/g, ''))))
-          fail('Via maddr must be a host', 0);
-        break;
+  for (let i = 0; i < params.size; i++) {
+    const n = params.nameAt(i) as string;
+    const v = params.valueAt(i) as string | null;
+    if (sameName(n, 'branch')) {
+      if (v === null || v.length === 0) fail('Via branch needs a value', 0);
+    } else if (sameName(n, 'rport')) {
+      if (v !== null && parseDecimal(v, 0, v.length, 65535) < 0) fail('Via rport must be a port', 0);
+    } else if (sameName(n, 'received')) {
+      if (v === null) fail('Via received needs an address', 0);
+      const a = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
+      if (!isIPv4(a) && !isIPv6(a)) fail('Via received must be an IP address', 0);
+    } else if (sameName(n, 'ttl')) {
+      if (v === null || parseDecimal(v, 0, v.length, 255) < 0) fail('Via ttl must be 0-255', 0);
+    } else if (sameName(n, 'maddr')) {
+      if (v === null || !(isHostname(v) || isIPv6(v.replace(/^\[|\]$/g, ''))))
+        fail('Via maddr must be a host', 0);
     }
   }
 }

@@ -14,8 +14,8 @@
  */
 import {
   type Field,
-  headerKey,
   isTokenChar,
+  matchHeaderName,
   parseCallId,
   parseContentLength,
   parseCSeq,
@@ -26,7 +26,9 @@ import {
   SipParseError,
   SipRequest,
   SipResponse,
+  sameName,
   splitList,
+  type Uri,
   type Via,
 } from '../message/index.js';
 import { DEFAULT_LIMITS, type ParserLimits } from './limits.js';
@@ -40,11 +42,21 @@ export interface ParseOptions extends Partial<ParserLimits> {
   copyBody?: boolean;
 }
 
-/** Headers that must appear at most once; a second one makes the message invalid (400). */
-const UNIQUE = new Set(['call-id', 'content-length', 'content-type', 'cseq', 'from', 'max-forwards', 'to']);
-
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
+
+declare module 'node:buffer' {
+  interface Buffer {
+    /** Node's UTF-8 decoder without the `toString` argument handling (present since Node 0.x). */
+    utf8Slice(start: number, end: number): string;
+  }
+}
+
+/** UTF-8 decode of buf[start, end): the fast internal slice when this Node has it. */
+const decodeUtf8: (buf: Buffer, start: number, end: number) => string =
+  typeof Buffer.prototype.utf8Slice === 'function'
+    ? (buf, start, end) => buf.utf8Slice(start, end)
+    : (buf, start, end) => buf.toString('utf8', start, end);
 
 function toBuffer(data: Uint8Array | string): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
@@ -79,46 +91,66 @@ export function parseMessage(
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start >= buf.length) throw new SipParseError('empty message', { offset: start });
 
-  let headEnd = buf.indexOf(CRLFCRLF, start);
-  let bodyStart = headEnd + 4;
-  if (headEnd < 0) {
-    headEnd = buf.indexOf(LFLF, start);
-    bodyStart = headEnd + 2;
+  // Decode once. When every byte is ASCII the string's indexes are byte offsets, so the head
+  // is parsed in place and the body found by the same index; otherwise the head is located
+  // in bytes and decoded on its own.
+  let head = typeof data === 'string' && data.length === buf.length ? data : decodeUtf8(buf, 0, buf.length);
+  let h0 = start;
+  let headEnd: number;
+  let bodyStart: number;
+  let base = 0;
+  let n: number;
+  if (head.length === buf.length) {
+    headEnd = head.indexOf('\r\n\r\n', start);
+    bodyStart = headEnd + 4;
     if (headEnd < 0) {
-      // A message that ends right after its last header line has no empty line.
-      throw new SipParseError('no empty line after the headers', { offset: buf.length });
+      headEnd = head.indexOf('\n\n', start);
+      bodyStart = headEnd + 2;
     }
+    n = headEnd;
+  } else {
+    headEnd = buf.indexOf(CRLFCRLF, start);
+    bodyStart = headEnd + 4;
+    if (headEnd < 0) {
+      headEnd = buf.indexOf(LFLF, start);
+      bodyStart = headEnd + 2;
+    }
+    head = headEnd < 0 ? '' : decodeUtf8(buf, start, headEnd);
+    h0 = 0;
+    n = head.length;
+    base = start;
   }
-  const head = buf.toString('utf8', start, headEnd);
-  const byteOffset = (charOffset: number): number =>
-    start + Buffer.byteLength(head.slice(0, Math.max(0, Math.min(charOffset, head.length))), 'utf8');
+  if (headEnd < 0) {
+    // A message that ends right after its last header line has no empty line.
+    throw new SipParseError('no empty line after the headers', { offset: buf.length });
+  }
 
   // ---- start line -----------------------------------------------------------
-  let eol = head.indexOf('\n');
-  if (eol < 0) eol = head.length;
-  const lineEnd = eol > 0 && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-  if (lineEnd > maxLineLength) {
+  let eol = head.indexOf('\n', h0);
+  if (eol < 0 || eol > n) eol = n;
+  const lineEnd = eol > h0 && head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  if (lineEnd - h0 > maxLineLength) {
     throw new SipParseError('start line too long', { offset: start + maxLineLength, status: 414 });
   }
-  const startLine = head.slice(0, lineEnd);
 
   // ---- header lines -----------------------------------------------------------
   const fields: Field[] = [];
-  const valueAt: number[] = [];
   let pos = eol + 1;
-  const n = head.length;
   while (pos < n) {
     let e = head.indexOf('\n', pos);
-    if (e < 0) e = n;
+    if (e < 0 || e > n) e = n;
     let le = e > pos && head.charCodeAt(e - 1) === 13 ? e - 1 : e;
     if (le - pos > maxLineLength)
-      throw new SipParseError('header line too long', { offset: byteOffset(pos) });
+      throw new SipParseError('header line too long', { offset: byteOffset(head, base, pos) });
     const c0 = head.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
       // continuation line (folding): LWS joins it to the previous value with one SP
       const prev = fields[fields.length - 1];
-      if (prev === undefined)
-        throw new SipParseError('continuation line before any header', { offset: byteOffset(pos) });
+      if (prev === undefined) {
+        throw new SipParseError('continuation line before any header', {
+          offset: byteOffset(head, base, pos),
+        });
+      }
       let b = pos;
       while (b < le && (head.charCodeAt(b) === 32 || head.charCodeAt(b) === 9)) b++;
       while (le > b && (head.charCodeAt(le - 1) === 32 || head.charCodeAt(le - 1) === 9)) le--;
@@ -129,35 +161,46 @@ export function parseMessage(
     }
     const colon = head.indexOf(':', pos);
     if (colon < 0 || colon >= le)
-      throw new SipParseError('header line without ":"', { offset: byteOffset(pos) });
+      throw new SipParseError('header line without ":"', { offset: byteOffset(head, base, pos) });
     let ne = colon;
     while (ne > pos && (head.charCodeAt(ne - 1) === 32 || head.charCodeAt(ne - 1) === 9)) ne--;
-    if (ne === pos) throw new SipParseError('empty header name', { offset: byteOffset(pos) });
-    for (let i = pos; i < ne; i++) {
-      if (!isTokenChar(head.charCodeAt(i)))
-        throw new SipParseError('invalid header name', { offset: byteOffset(i) });
+    if (ne === pos) throw new SipParseError('empty header name', { offset: byteOffset(head, base, pos) });
+    let name: string;
+    let key: string;
+    const known = matchHeaderName(head, pos, ne - pos);
+    if (known !== undefined) {
+      key = known[0];
+      // written exactly as the canonical spelling: share that string instead of copying
+      name = known[2] ? known[1] : head.slice(pos, ne);
+    } else {
+      // unknown names are checked to be tokens (known ones matched a table entry)
+      for (let i = pos; i < ne; i++) {
+        if (!isTokenChar(head.charCodeAt(i))) {
+          throw new SipParseError('invalid header name', { offset: byteOffset(head, base, i) });
+        }
+      }
+      name = head.slice(pos, ne);
+      key = name.toLowerCase();
     }
     let vb = colon + 1;
     while (vb < le && (head.charCodeAt(vb) === 32 || head.charCodeAt(vb) === 9)) vb++;
     while (le > vb && (head.charCodeAt(le - 1) === 32 || head.charCodeAt(le - 1) === 9)) le--;
     if (fields.length >= maxHeaders) {
-      throw new SipParseError(`more than ${maxHeaders} headers`, { offset: byteOffset(pos) });
+      throw new SipParseError(`more than ${maxHeaders} headers`, { offset: byteOffset(head, base, pos) });
     }
-    const name = head.slice(pos, ne);
-    fields.push({ name, key: headerKey(name), value: head.slice(vb, le) });
-    valueAt.push(vb);
+    fields.push({ name, key, value: head.slice(vb, le), at: vb });
     pos = e + 1;
   }
 
   // ---- the message ------------------------------------------------------------
-  const msg = parseStartLine(startLine, fields, start);
-  validateHeaders(msg, fields, valueAt, byteOffset);
+  const msg = parseStartLine(head, h0, lineEnd, fields, base);
+  validateHeaders(msg, fields, head, base);
 
   // ---- body ---------------------------------------------------------------------
   const available = buf.length - bodyStart;
-  const declared = msg.contentLength;
+  const declared = msg._contentLength;
   let bodyEnd = buf.length;
-  if (declared !== undefined) {
+  if (declared != null) {
     if (declared > available) {
       throw new SipParseError(`Content-Length ${declared} exceeds the ${available} body bytes received`, {
         offset: buf.length,
@@ -167,57 +210,91 @@ export function parseMessage(
     bodyEnd = bodyStart + declared;
   }
   if (bodyEnd > bodyStart) {
-    const body = buf.subarray(bodyStart, bodyEnd);
-    msg.body = options.copyBody ? new Uint8Array(body) : body;
+    msg.body = options.copyBody
+      ? buf.slice(bodyStart, bodyEnd)
+      : new Uint8Array(buf.buffer, buf.byteOffset + bodyStart, bodyEnd - bodyStart);
   }
   return msg;
 }
 
-function parseStartLine(line: string, fields: Field[], base: number): SipRequest | SipResponse {
-  // Tolerant of runs of SP between elements and trailing whitespace (RFC 4475 lwsstart, trws).
-  if (line.startsWith('SIP/') || line.startsWith('sip/')) return parseStatusLine(line, fields, base);
-  const parts = line.split(' ').filter((p) => p.length > 0);
-  if (parts.length !== 3) {
-    throw new SipParseError(
-      `request line must be "Method SP Request-URI SP SIP-Version", got ${parts.length} elements`,
-      {
-        offset: base,
-      },
-    );
+/** Byte offset in the message of character `charOffset` of the decoded head. */
+function byteOffset(head: string, base: number, charOffset: number): number {
+  return base + Buffer.byteLength(head.slice(0, Math.max(0, Math.min(charOffset, head.length))), 'utf8');
+}
+
+/**
+ * Request-Line or Status-Line in head[0, end). Runs of SP between the elements
+ * and trailing whitespace are tolerated (RFC 4475 lwsstart, trws).
+ */
+function parseStartLine(
+  head: string,
+  h0: number,
+  end: number,
+  fields: Field[],
+  base: number,
+): SipRequest | SipResponse {
+  // elements separated by SP runs
+  let a0 = h0;
+  while (a0 < end && head.charCodeAt(a0) === 32) a0++;
+  let a1 = a0;
+  while (a1 < end && head.charCodeAt(a1) !== 32) a1++;
+  const first = head.slice(a0, a1);
+  if (first.length > 4 && (first.charCodeAt(0) | 0x20) === 115 && first.charCodeAt(3) === 47) {
+    if (sameName(first.slice(0, 4), 'SIP/')) return parseStatusLine(head, end, first, a1, fields, base);
   }
-  const [method, uriText, version] = parts as [string, string, string];
-  checkVersion(version, base + line.lastIndexOf(version));
-  for (let i = 0; i < method.length; i++) {
-    if (!isTokenChar(method.charCodeAt(i))) throw new SipParseError('invalid method', { offset: base + i });
+  let b0 = a1;
+  while (b0 < end && head.charCodeAt(b0) === 32) b0++;
+  let b1 = b0;
+  while (b1 < end && head.charCodeAt(b1) !== 32) b1++;
+  let c0 = b1;
+  while (c0 < end && head.charCodeAt(c0) === 32) c0++;
+  let c1 = c0;
+  while (c1 < end && head.charCodeAt(c1) !== 32 && head.charCodeAt(c1) !== 9) c1++;
+  let tail = c1;
+  while (tail < end && (head.charCodeAt(tail) === 32 || head.charCodeAt(tail) === 9)) tail++;
+  if (a1 === a0 || b1 === b0 || c1 === c0 || tail !== end) {
+    throw new SipParseError('request line must be "Method SP Request-URI SP SIP-Version"', {
+      offset: byteOffset(head, base, h0),
+    });
   }
-  let uri: ReturnType<typeof parseUri>;
+  checkVersion(head.slice(c0, c1), byteOffset(head, base, c0));
+  for (let i = a0; i < a1; i++) {
+    if (!isTokenChar(head.charCodeAt(i)))
+      throw new SipParseError('invalid method', { offset: byteOffset(head, base, i) });
+  }
+  let uri: Uri;
   try {
-    uri = parseUri(uriText);
+    uri = parseUri(head, b0, b1);
   } catch (err) {
-    const at = line.indexOf(uriText);
     throw new SipParseError(`Request-URI: ${(err as Error).message}`, {
-      offset: base + at + Math.max(0, (err as SipParseError).offset ?? 0),
+      offset: byteOffset(head, base, Math.max(b0, (err as SipParseError).offset ?? b0)),
       cause: err,
     });
   }
-  return new SipRequest(method, uri, fields);
+  return new SipRequest(first, uri, fields);
 }
 
-function parseStatusLine(line: string, fields: Field[], base: number): SipResponse {
-  const sp = line.indexOf(' ');
-  if (sp < 0) throw new SipParseError('status line without a status code', { offset: base + line.length });
-  checkVersion(line.slice(0, sp), base);
-  let i = sp;
-  while (line.charCodeAt(i) === 32) i++;
+function parseStatusLine(
+  head: string,
+  end: number,
+  version: string,
+  i: number,
+  fields: Field[],
+  base: number,
+): SipResponse {
+  checkVersion(version, base + i - version.length);
+  while (i < end && head.charCodeAt(i) === 32) i++;
   const c0 = i;
-  while (i < line.length && line.charCodeAt(i) >= 48 && line.charCodeAt(i) <= 57) i++;
+  while (i < end && head.charCodeAt(i) >= 48 && head.charCodeAt(i) <= 57) i++;
   if (i - c0 !== 3) throw new SipParseError('status code must be 3 digits', { offset: base + c0 });
-  const status = Number(line.slice(c0, i));
+  const status =
+    (head.charCodeAt(c0) - 48) * 100 + (head.charCodeAt(c0 + 1) - 48) * 10 + (head.charCodeAt(c0 + 2) - 48);
   if (status < 100 || status > 699)
     throw new SipParseError('status code out of range', { offset: base + c0 });
-  if (i < line.length && line.charCodeAt(i) !== 32)
+  if (i < end && head.charCodeAt(i) !== 32) {
     throw new SipParseError('expected SP after status code', { offset: base + i });
-  const reason = line.slice(i + 1).trim();
+  }
+  const reason = i < end ? head.slice(i + 1, end).trim() : '';
   return new SipResponse(status, reason, fields);
 }
 
@@ -229,75 +306,121 @@ function checkVersion(v: string, offset: number): void {
     throw new SipParseError(`SIP version ${v} is not supported`, { offset, status: 505 });
 }
 
-function validateHeaders(
-  msg: SipRequest | SipResponse,
-  fields: Field[],
-  valueAt: number[],
-  byteOffset: (charOffset: number) => number,
-): void {
-  const seen = new Map<string, number>();
-  let hasVia = false;
-  for (let i = 0; i < fields.length; i++) {
-    const key = (fields[i] as Field).key;
-    if (key === 'via') hasVia = true;
-    else if (UNIQUE.has(key)) {
-      if (seen.has(key)) {
-        throw new SipParseError(`more than one ${(fields[i] as Field).name} header`, {
-          offset: byteOffset(valueAt[i] as number),
-          header: key,
-        });
-      }
-      seen.set(key, i);
-    }
-  }
-  const need = (key: string, display: string): number => {
-    const i = seen.get(key);
-    if (i === undefined)
-      throw new SipParseError(`missing ${display} header`, { offset: -1, header: display });
-    return i;
-  };
-  const at = (i: number, err: unknown, display: string): never => {
-    const inner = err instanceof SipParseError && err.offset >= 0 ? err.offset : 0;
-    const message = (err as Error).message;
-    throw new SipParseError(message.startsWith(`${display}:`) ? message : `${display}: ${message}`, {
-      offset: byteOffset((valueAt[i] as number) + inner),
-      header: display,
-      cause: err,
-    });
-  };
-  const typed = <T>(key: string, display: string, parse: (v: string) => T, required: boolean): void => {
-    const i = required ? need(key, display) : seen.get(key);
-    if (i === undefined) return;
-    try {
-      msg._prime(key, parse((fields[i] as Field).value));
-    } catch (err) {
-      at(i, err, display);
-    }
-  };
+function duplicate(f: Field, at: number, head: string, start: number): never {
+  throw new SipParseError(`more than one ${f.name} header`, {
+    offset: byteOffset(head, start, at),
+    header: f.key,
+  });
+}
 
-  if (!hasVia) throw new SipParseError('missing Via header', { offset: -1, header: 'Via' });
-  const vias: Via[] = [];
+function headerError(err: unknown, display: string, valueStart: number, head: string, start: number): never {
+  const inner = err instanceof SipParseError && err.offset >= 0 ? err.offset : 0;
+  const message = (err as Error).message;
+  throw new SipParseError(message.startsWith(`${display}:`) ? message : `${display}: ${message}`, {
+    offset: byteOffset(head, start, valueStart + inner),
+    header: display,
+    cause: err,
+  });
+}
+
+/**
+ * Parses and checks the headers every stack reads, storing the typed values
+ * on the message: at least one Via, exactly one From, To, Call-ID and CSeq
+ * (whose method must be the request's), at most one Max-Forwards,
+ * Content-Length and Content-Type.
+ */
+function validateHeaders(msg: SipRequest | SipResponse, fields: Field[], head: string, start: number): void {
+  let iFrom = -1;
+  let iTo = -1;
+  let iCallId = -1;
+  let iCSeq = -1;
+  let iMaxForwards = -1;
+  let iContentLength = -1;
+  let iContentType = -1;
+  let vias: Via[] | undefined;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as Field;
-    if (f.key !== 'via') continue;
-    try {
-      if (f.value.indexOf(',') < 0) vias.push(parseVia(f.value));
-      else for (const part of splitList(f.value)) vias.push(parseVia(part));
-    } catch (err) {
-      at(i, err, 'Via');
+    switch (f.key) {
+      case 'via':
+        try {
+          if (vias === undefined) vias = [];
+          if (f.value.indexOf(',') < 0) vias.push(parseVia(f.value));
+          else for (const part of splitList(f.value)) vias.push(parseVia(part));
+        } catch (err) {
+          headerError(err, 'Via', (fields[i] as Field).at as number, head, start);
+        }
+        break;
+      case 'from':
+        if (iFrom >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iFrom = i;
+        break;
+      case 'to':
+        if (iTo >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iTo = i;
+        break;
+      case 'call-id':
+        if (iCallId >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iCallId = i;
+        break;
+      case 'cseq':
+        if (iCSeq >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iCSeq = i;
+        break;
+      case 'max-forwards':
+        if (iMaxForwards >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iMaxForwards = i;
+        break;
+      case 'content-length':
+        if (iContentLength >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iContentLength = i;
+        break;
+      case 'content-type':
+        if (iContentType >= 0) duplicate(f, (fields[i] as Field).at as number, head, start);
+        iContentType = i;
+        break;
     }
   }
-  msg._prime('via', vias);
-  typed('from', 'From', (v) => parseNameAddr(v), true);
-  typed('to', 'To', (v) => parseNameAddr(v), true);
-  typed('call-id', 'Call-ID', parseCallId, true);
-  typed('cseq', 'CSeq', parseCSeq, true);
-  typed('max-forwards', 'Max-Forwards', parseMaxForwards, false);
-  typed('content-length', 'Content-Length', parseContentLength, false);
-  if (msg instanceof SipRequest && msg.cseq.method !== msg.method) {
-    const i = seen.get('cseq') as number;
-    throw new SipParseError(`CSeq method ${msg.cseq.method} does not match request method ${msg.method}`, {
-      offset: byteOffset(valueAt[i] as number),
+  if (vias === undefined) throw new SipParseError('missing Via header', { offset: -1, header: 'Via' });
+  if (iFrom < 0) throw new SipParseError('missing From header', { offset: -1, header: 'From' });
+  if (iTo < 0) throw new SipParseError('missing To header', { offset: -1, header: 'To' });
+  if (iCallId < 0) throw new SipParseError('missing Call-ID header', { offset: -1, header: 'Call-ID' });
+  if (iCSeq < 0) throw new SipParseError('missing CSeq header', { offset: -1, header: 'CSeq' });
+  msg._via = vias;
+  let i = iFrom;
+  try {
+    msg._from = parseNameAddr((fields[i] as Field).value);
+    i = iTo;
+    msg._to = parseNameAddr((fields[i] as Field).value);
+  } catch (err) {
+    headerError(err, i === iFrom ? 'From' : 'To', (fields[i] as Field).at as number, head, start);
+  }
+  try {
+    msg._callId = parseCallId((fields[iCallId] as Field).value);
+  } catch (err) {
+    headerError(err, 'Call-ID', (fields[iCallId] as Field).at as number, head, start);
+  }
+  try {
+    msg._cseq = parseCSeq((fields[iCSeq] as Field).value);
+  } catch (err) {
+    headerError(err, 'CSeq', (fields[iCSeq] as Field).at as number, head, start);
+  }
+  if (iMaxForwards >= 0) {
+    try {
+      msg._maxForwards = parseMaxForwards((fields[iMaxForwards] as Field).value);
+    } catch (err) {
+      headerError(err, 'Max-Forwards', (fields[iMaxForwards] as Field).at as number, head, start);
+    }
+  } else msg._maxForwards = null;
+  if (iContentLength >= 0) {
+    try {
+      msg._contentLength = parseContentLength((fields[iContentLength] as Field).value);
+    } catch (err) {
+      headerError(err, 'Content-Length', (fields[iContentLength] as Field).at as number, head, start);
+    }
+  } else msg._contentLength = null;
+  if (msg instanceof SipRequest && msg._cseq.method !== msg.method) {
+    throw new SipParseError(`CSeq method ${msg._cseq.method} does not match request method ${msg.method}`, {
+      offset: byteOffset(head, start, (fields[iCSeq] as Field).at as number),
       header: 'CSeq',
     });
   }
