@@ -93,10 +93,8 @@ export function parseSdp(input: string | Uint8Array, options?: SdpParseOptions):
     const type = line.charCodeAt(0);
     const isLetter = (type >= 97 && type <= 122) || (type >= 65 && type <= 90);
     if (line.length < 2 || line.charCodeAt(1) !== 61 || !isLetter) cur.fail('a line must be <type>=<value>');
-    for (let i = 2; i < line.length; i++) {
-      const c = line.charCodeAt(i);
-      if (c === 13 || c === 0) cur.fail(c === 13 ? 'stray CR inside a line' : 'NUL inside a line');
-    }
+    if (line.indexOf('\r') !== -1) cur.fail('stray CR inside a line');
+    if (line.indexOf('\0') !== -1) cur.fail('NUL inside a line');
     const value = line.slice(2);
 
     if (!sawVersion) {

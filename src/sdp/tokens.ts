@@ -27,19 +27,21 @@ export function parsePositiveReal(s: string): number {
   return n > 0 && Number.isFinite(n) ? n : -1;
 }
 
-/** Splits on runs of spaces/tabs, ignoring leading and trailing ones (fast path for single spaces). */
+/** Splits on runs of spaces/tabs, ignoring leading and trailing ones. */
 export function splitTokens(s: string): string[] {
-  if (s.length === 0) return [];
-  if (
-    s.indexOf('\t') === -1 &&
-    s.indexOf('  ') === -1 &&
-    s.charCodeAt(0) !== 32 &&
-    s.charCodeAt(s.length - 1) !== 32
-  ) {
-    return s.split(' ');
-  }
   const out: string[] = [];
-  for (const t of s.split(/[ \t]+/)) if (t.length > 0) out.push(t);
+  const len = s.length;
+  let i = 0;
+  while (i < len) {
+    let c = s.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < len && (c = s.charCodeAt(i)) !== 32 && c !== 9) i++;
+    out.push(s.slice(start, i));
+  }
   return out;
 }
 
@@ -55,9 +57,5 @@ export function isWord(s: string): boolean {
 
 /** True when `s` holds CR, LF or NUL, which no SDP line may contain (RFC 8866 §9 `byte-string`). */
 export function hasForbiddenChar(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) return true;
-  }
-  return false;
+  return s.indexOf('\r') !== -1 || s.indexOf('\n') !== -1 || s.indexOf('\0') !== -1;
 }
