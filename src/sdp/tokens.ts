@@ -33,13 +33,16 @@ export function splitTokens(s: string): string[] {
   const len = s.length;
   let i = 0;
   while (i < len) {
-    let c = s.charCodeAt(i);
+    const c = s.charCodeAt(i);
     if (c === 32 || c === 9) {
       i++;
       continue;
     }
     const start = i;
-    while (i < len && (c = s.charCodeAt(i)) !== 32 && c !== 9) i++;
+    for (i++; i < len; i++) {
+      const d = s.charCodeAt(i);
+      if (d === 32 || d === 9) break;
+    }
     out.push(s.slice(start, i));
   }
   return out;
