@@ -47,7 +47,7 @@ function attributes(as: readonly Attribute[]): string {
 function unknown(ls: readonly UnknownLine[]): string {
   let s = '';
   for (const l of ls) {
-    if (l.type.length !== 1)
+    if (!/^[A-Za-z]$/.test(l.type))
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'SDP line type must be one letter');
     s += line(l.type, l.value);
   }

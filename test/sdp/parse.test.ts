@@ -376,3 +376,13 @@ describe('serializeSdp', () => {
     expect(() => serializeSdp(e)).toThrow(/must not contain CR, LF or NUL/);
   });
 });
+
+describe('serializeSdp line types', () => {
+  it('refuses an unknown line whose type is not one letter', () => {
+    for (const type of ['', 'xy', '=', '1', ' ']) {
+      const d = parseSdp(SIPP_UAC);
+      d.unknownLines.push({ type, value: 'v' });
+      expect(() => serializeSdp(d)).toThrow(/one letter/);
+    }
+  });
+});
