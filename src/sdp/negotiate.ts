@@ -375,6 +375,12 @@ export function createOffer(local: LocalDescription, options?: NegotiationOption
   for (const [i, m] of local.media.entries()) {
     assertArgument(m.codecs.length > 0, `local.media[${i}].codecs`, 'at least one codec in an offer');
   }
+  const before = options?.previous?.media.length ?? 0;
+  assertArgument(
+    local.media.length >= before,
+    'local.media',
+    `at least the ${before} streams of the previous description (RFC 3264 §8: disable a stream with port 0, never remove its m= line)`,
+  );
   const media = local.media.map((lm, i) => offerMedia(lm, options?.previous?.media[i]));
   const d = createSessionDescription({
     address: local.address,

@@ -541,6 +541,14 @@ describe('session versions (RFC 3264 §8)', () => {
     expect(reoffer.origin.sessionVersion).toBe('2');
   });
 
+  it('a re-offer may not drop an m-line, only disable it with port 0', () => {
+    const first = createOffer({ ...SWITCH, media: [AUDIO, { ...AUDIO, port: 30002 }] });
+    expect(() => createOffer(SWITCH, { previous: first })).toThrow(/never remove its m= line/);
+    const disabled = createOffer({ ...SWITCH, media: [AUDIO, { ...AUDIO, port: 0 }] }, { previous: first });
+    expect(disabled.media.map((m) => m.port)).toEqual([30000, 0]);
+    expect(disabled.origin.sessionVersion).toBe('2');
+  });
+
   it('updateOrigin counts past 2^53', () => {
     const prev = createOffer(SWITCH);
     prev.origin.sessionVersion = '18446744073709551615';
