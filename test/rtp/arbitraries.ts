@@ -28,7 +28,9 @@ export const oneByteExtension: fc.Arbitrary<RtpHeaderExtension> = fc
 export const twoByteExtension: fc.Arbitrary<RtpHeaderExtension> = fc
   .record({
     appBits: fc.integer({ min: 0, max: 15 }),
-    elements: fc.array(fc.record({ id: fc.integer({ min: 1, max: 255 }), data: bytes(0, 40) }), { maxLength: 5 }),
+    elements: fc.array(fc.record({ id: fc.integer({ min: 1, max: 255 }), data: bytes(0, 40) }), {
+      maxLength: 5,
+    }),
   })
   .map((r) => ({ kind: 'two-byte' as const, ...r }));
 
@@ -117,7 +119,11 @@ export const app = fc
   .record({
     subtype: fc.integer({ min: 0, max: 31 }),
     ssrc: u32,
-    name: fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), minLength: 4, maxLength: 4 }),
+    name: fc.string({
+      unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+      minLength: 4,
+      maxLength: 4,
+    }),
     data: words(8),
     paddingLength: padding,
   })
@@ -155,6 +161,9 @@ export function plain(x: unknown): unknown {
 
 /** Hex string (spaces and comments allowed) → bytes, for fixtures with a comment per field. */
 export function hex(lines: string[]): Uint8Array {
-  const s = lines.map((l) => l.replace(/#.*$/, '')).join('').replace(/\s+/g, '');
+  const s = lines
+    .map((l) => l.replace(/#.*$/, ''))
+    .join('')
+    .replace(/\s+/g, '');
   return new Uint8Array(Buffer.from(s, 'hex'));
 }

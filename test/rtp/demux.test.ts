@@ -22,14 +22,21 @@ describe('demuxPacket (RFC 7983 first byte, RFC 5761 second byte)', () => {
       [192, 'unknown'],
       [255, 'unknown'],
     ];
-    for (const [b0, kind] of cases) expect(demuxPacket(new Uint8Array([b0, 0, 0, 0])), `first byte ${b0}`).toBe(kind);
+    for (const [b0, kind] of cases)
+      expect(demuxPacket(new Uint8Array([b0, 0, 0, 0])), `first byte ${b0}`).toBe(kind);
   });
 
   it('splits RTP from RTCP on packet types 192..223 (rtcp-mux)', () => {
     const rr = new RtcpReceiverReport({ ssrc: 1 }).serialize();
     expect(demuxPacket(rr)).toBe('rtcp');
     for (const pt of [0, 8, 9, 63, 96, 101, 111, 127]) {
-      const rtp = new RtpPacket({ payloadType: pt, sequenceNumber: 1, timestamp: 1, ssrc: 1, marker: true }).serialize();
+      const rtp = new RtpPacket({
+        payloadType: pt,
+        sequenceNumber: 1,
+        timestamp: 1,
+        ssrc: 1,
+        marker: true,
+      }).serialize();
       expect(demuxPacket(rtp), `PT ${pt} with marker`).toBe('rtp');
     }
     // PT 64..95 with the marker bit set is exactly the RTCP range: RFC 5761 forbids those payload types

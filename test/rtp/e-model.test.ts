@@ -34,12 +34,16 @@ describe('E-model (ITU-T G.107, reduced)', () => {
 
   it('MOS never decreases as R grows and stays in [1, 4.5]', () => {
     fc.assert(
-      fc.property(fc.double({ min: -50, max: 150, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true }), (r, dr) => {
-        const a = mosFromR(r);
-        expect(a).toBeGreaterThanOrEqual(1);
-        expect(a).toBeLessThanOrEqual(4.5);
-        expect(mosFromR(r + dr)).toBeGreaterThanOrEqual(a - 1e-12);
-      }),
+      fc.property(
+        fc.double({ min: -50, max: 150, noNaN: true }),
+        fc.double({ min: 0, max: 10, noNaN: true }),
+        (r, dr) => {
+          const a = mosFromR(r);
+          expect(a).toBeGreaterThanOrEqual(1);
+          expect(a).toBeLessThanOrEqual(4.5);
+          expect(mosFromR(r + dr)).toBeGreaterThanOrEqual(a - 1e-12);
+        },
+      ),
     );
   });
 
@@ -57,12 +61,16 @@ describe('E-model (ITU-T G.107, reduced)', () => {
     expect(effectiveEquipmentImpairment(11, 19, 0)).toBe(11);
     expect(effectiveEquipmentImpairment(0, 25.1, 100)).toBeCloseTo(95 * (100 / 125.1), 6);
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 99, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (p, dp) => {
-        expect(effectiveEquipmentImpairment(0, 25.1, p + dp)).toBeGreaterThanOrEqual(
-          effectiveEquipmentImpairment(0, 25.1, p) - 1e-12,
-        );
-        expect(effectiveEquipmentImpairment(0, 25.1, p)).toBeLessThan(95);
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 99, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (p, dp) => {
+          expect(effectiveEquipmentImpairment(0, 25.1, p + dp)).toBeGreaterThanOrEqual(
+            effectiveEquipmentImpairment(0, 25.1, p) - 1e-12,
+          );
+          expect(effectiveEquipmentImpairment(0, 25.1, p)).toBeLessThan(95);
+        },
+      ),
     );
   });
 
@@ -100,7 +108,12 @@ describe('E-model (ITU-T G.107, reduced)', () => {
   });
 
   it('accepts a measured codec impairment and the advantage factor', () => {
-    const q = estimateQuality({ codec: { ie: 10, bpl: 20 }, lossPercent: 1, oneWayDelayMs: 150, advantage: 5 });
+    const q = estimateQuality({
+      codec: { ie: 10, bpl: 20 },
+      lossPercent: 1,
+      oneWayDelayMs: 150,
+      advantage: 5,
+    });
     expect(q.r).toBeCloseTo(93.2 - delayImpairment(150) - (10 + (85 * 1) / 21) + 5, 10);
   });
 

@@ -12,7 +12,17 @@ import {
   RtpParseError,
   SdesItemType,
 } from '../../src/rtp/index.js';
-import { app, bye, hex, plain, rawRtcp, receiverReport, rtcpPacket, senderReport, sourceDescription } from './arbitraries.js';
+import {
+  app,
+  bye,
+  hex,
+  plain,
+  rawRtcp,
+  receiverReport,
+  rtcpPacket,
+  senderReport,
+  sourceDescription,
+} from './arbitraries.js';
 
 // SR + SDES + BYE, the usual compound of a sender leaving.
 const COMPOUND = hex([
@@ -82,13 +92,21 @@ describe('RTCP packets', () => {
   });
 
   it('builds an RR with no report blocks as 8 bytes', () => {
-    expect(Buffer.from(new RtcpReceiverReport({ ssrc: 5 }).serialize()).toString('hex')).toBe('80c9000100000005');
+    expect(Buffer.from(new RtcpReceiverReport({ ssrc: 5 }).serialize()).toString('hex')).toBe(
+      '80c9000100000005',
+    );
   });
 
   it('reads SDES PRIV items and several chunks', () => {
     const sdes = new RtcpSourceDescription({
       chunks: [
-        { ssrc: 1, items: [{ type: SdesItemType.CNAME, value: 'a@b' }, { type: SdesItemType.TOOL, value: 'strowger' }] },
+        {
+          ssrc: 1,
+          items: [
+            { type: SdesItemType.CNAME, value: 'a@b' },
+            { type: SdesItemType.TOOL, value: 'strowger' },
+          ],
+        },
         { ssrc: 2, items: [{ type: SdesItemType.PRIV, prefix: 'x-y', value: 'zz' }] },
         { ssrc: 3, items: [] },
       ],
@@ -157,7 +175,11 @@ describe('RTCP packets', () => {
     ['a length past the data', hex(['80c9 0002 00000001']), 2],
     ['padding that is not a multiple of 4', hex(['a0c9 0001 00000003']), 7],
     ['padding of 0', hex(['a0c9 0001 00000000']), 7],
-    ['an SR too short for its report count', hex(['81c8 0006 00000001 00000000 00000000 00000000 00000000 00000000']), 0],
+    [
+      'an SR too short for its report count',
+      hex(['81c8 0006 00000001 00000000 00000000 00000000 00000000 00000000']),
+      0,
+    ],
     ['an RR too short for its report count', hex(['81c9 0001 00000001']), 0],
     ['an SDES item past the packet', hex(['81ca 0002 00000001 0109 6869']), 8],
     ['an SDES with fewer chunks than announced', hex(['82ca 0002 00000001 00000000']), 12],
@@ -182,7 +204,9 @@ describe('RTCP packets', () => {
   it('single-packet parse refuses the wrong type and trailing bytes', () => {
     const rr = new RtcpReceiverReport({ ssrc: 1 }).serialize();
     expect(() => RtcpSenderReport.parse(rr)).toThrow(/expected 200/);
-    expect(() => RtcpReceiverReport.parse(new Uint8Array([...rr, 0, 0, 0, 0]))).toThrow(/after the RTCP packet/);
+    expect(() => RtcpReceiverReport.parse(new Uint8Array([...rr, 0, 0, 0, 0]))).toThrow(
+      /after the RTCP packet/,
+    );
   });
 
   it('refuses unwritable fields with ERR_INVALID_ARGUMENT', () => {
@@ -205,8 +229,11 @@ describe('RTCP packets', () => {
       new RtcpSourceDescription({ chunks: [{ ssrc: 1, items: [{ type: 1, value: 'é'.repeat(128) }] }] }),
       new RtcpRawPacket({ packetType: 206, body: new Uint8Array(5) }),
     ];
-    for (const p of bad) expect(() => p.serialize()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => new RtcpCompound([]).serialize()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    for (const p of bad)
+      expect(() => p.serialize()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => new RtcpCompound([]).serialize()).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -263,7 +290,8 @@ describe('RTCP properties', () => {
         (ps, cut, at, bit) => {
           const b = new RtcpCompound(ps).serialize();
           const flipped = b.slice();
-          flipped[at % flipped.length] ^= 1 << bit;
+          const i = at % flipped.length;
+          flipped[i] = (flipped[i] as number) ^ (1 << bit);
           for (const candidate of [b.subarray(0, cut % (b.length + 1)), flipped]) {
             try {
               parseRtcp(candidate);

@@ -133,9 +133,24 @@ describe('RtpReader', () => {
     ['version 1', hex(['4000 0001 00000000 00000001']), 0, /version 1/],
     ['CSRC list past the end', hex(['8300 0001 00000000 00000001 00000001']), 12, /CSRC/],
     ['extension header truncated', hex(['9000 0001 00000000 00000001 bede']), 12, /extension header/],
-    ['extension length past the end', hex(['9000 0001 00000000 00000001 bede 0002 00000000']), 14, /extension runs past/],
-    ['one-byte element past the block', hex(['9000 0001 00000000 00000001 bede 0001 10 aa 23 bb']), 18, /element 2/],
-    ['two-byte element past the block', hex(['9000 0001 00000000 00000001 1000 0001 01 05 aa bb']), 16, /element 1/],
+    [
+      'extension length past the end',
+      hex(['9000 0001 00000000 00000001 bede 0002 00000000']),
+      14,
+      /extension runs past/,
+    ],
+    [
+      'one-byte element past the block',
+      hex(['9000 0001 00000000 00000001 bede 0001 10 aa 23 bb']),
+      18,
+      /element 2/,
+    ],
+    [
+      'two-byte element past the block',
+      hex(['9000 0001 00000000 00000001 1000 0001 01 05 aa bb']),
+      16,
+      /element 1/,
+    ],
     ['padding count 0', hex(['a000 0001 00000000 00000001 0000']), 13, /padding count is 0/],
     ['padding longer than the payload', hex(['a000 0001 00000000 00000001 0003']), 13, /padding count 3/],
   ];
@@ -183,9 +198,9 @@ describe('in-place rewriting', () => {
     expect(after.timestamp).toBe(7);
     expect(after.payloadType).toBe(8);
     expect(after.marker).toBe(false);
-    expect(plain({ ...after, ssrc: 0, sequenceNumber: 0, timestamp: 0, payloadType: 0, marker: false })).toEqual(
-      plain({ ...before, ssrc: 0, sequenceNumber: 0, timestamp: 0, payloadType: 0, marker: false }),
-    );
+    expect(
+      plain({ ...after, ssrc: 0, sequenceNumber: 0, timestamp: 0, payloadType: 0, marker: false }),
+    ).toEqual(plain({ ...before, ssrc: 0, sequenceNumber: 0, timestamp: 0, payloadType: 0, marker: false }));
   });
 
   it('free functions wrap values modulo the field width, as a relay computes them', () => {
@@ -248,7 +263,13 @@ describe('RtpPacket', () => {
   });
 
   it('serializeInto writes at an offset and reports the size', () => {
-    const p = new RtpPacket({ payloadType: 8, sequenceNumber: 9, timestamp: 10, ssrc: 11, payload: new Uint8Array(5) });
+    const p = new RtpPacket({
+      payloadType: 8,
+      sequenceNumber: 9,
+      timestamp: 10,
+      ssrc: 11,
+      payload: new Uint8Array(5),
+    });
     const buf = new Uint8Array(100);
     expect(p.serializeInto(buf, 30)).toBe(17);
     expect(new RtpReader().wrap(buf, 30, 17).payloadType).toBe(8);
@@ -264,11 +285,20 @@ describe('RtpPacket', () => {
       { ...base, csrcs: new Array(16).fill(0) },
       { ...base, paddingLength: 256 },
       { ...base, extension: { kind: 'one-byte' as const, elements: [{ id: 15, data: new Uint8Array(1) }] } },
-      { ...base, extension: { kind: 'two-byte' as const, appBits: 0, elements: [{ id: 1, data: new Uint8Array(256) }] } },
+      {
+        ...base,
+        extension: {
+          kind: 'two-byte' as const,
+          appBits: 0,
+          elements: [{ id: 1, data: new Uint8Array(256) }],
+        },
+      },
       { ...base, extension: { kind: 'raw' as const, profile: 1, data: new Uint8Array(3) } },
     ];
     for (const init of bad) {
-      expect(() => new RtpPacket(init).serialize()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      expect(() => new RtpPacket(init).serialize()).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
     }
     expect(() => new RtpPacket(base).serializeInto(new Uint8Array(11))).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
@@ -308,7 +338,10 @@ describe('RtpPacket', () => {
       fc.property(rtpPacket, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 7 }), (p, cut, at, bit) => {
         const b = p.serialize();
         const flipped = b.slice();
-        if (flipped.length > 0) flipped[at % flipped.length] ^= 1 << bit;
+        if (flipped.length > 0) {
+          const i = at % flipped.length;
+          flipped[i] = (flipped[i] as number) ^ (1 << bit);
+        }
         for (const candidate of [b.subarray(0, cut % (b.length + 1)), flipped]) {
           try {
             const r = new RtpReader().wrap(candidate);

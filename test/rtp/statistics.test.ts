@@ -189,7 +189,11 @@ describe('NTP and round-trip time (RFC 3550 §4, §6.4.1)', () => {
     feedSeqs(peer, [1, 2]);
     peer.onSenderReport(sr.ntpSeconds, sr.ntpFraction, 40); // SR took 40 ms to reach the peer
     const block = peer.reportBlock(40 + 250); // peer held it 250 ms
-    const rtt = roundTripTime(ntpMiddle32FromUnixMs(wall0 + 40 + 250 + 40), block.lastSr, block.delaySinceLastSr);
+    const rtt = roundTripTime(
+      ntpMiddle32FromUnixMs(wall0 + 40 + 250 + 40),
+      block.lastSr,
+      block.delaySinceLastSr,
+    );
     expect(rtt).toBeCloseTo(0.08, 3);
   });
 });
@@ -273,9 +277,12 @@ describe('receiver statistics invariants', () => {
   it('fraction lost stays in 0..255 and jitter is never negative whatever arrives', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.nat(1e6)), {
-          maxLength: 100,
-        }),
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.nat(1e6)),
+          {
+            maxLength: 100,
+          },
+        ),
         (pkts) => {
           const s = stats();
           pkts.sort((a, b) => a[2] - b[2]);

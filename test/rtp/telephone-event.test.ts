@@ -27,7 +27,8 @@ describe('RFC 4733 telephone-event payload', () => {
   });
 
   it('rejects payloads that are not 4 bytes with RtpParseError', () => {
-    for (const n of [0, 3, 5, 8]) expect(() => TelephoneEvent.parse(new Uint8Array(n))).toThrow(RtpParseError);
+    for (const n of [0, 3, 5, 8])
+      expect(() => TelephoneEvent.parse(new Uint8Array(n))).toThrow(RtpParseError);
   });
 
   it('round-trips every payload', () => {
@@ -48,7 +49,9 @@ describe('RFC 4733 telephone-event payload', () => {
 
   it('refuses unwritable fields with ERR_INVALID_ARGUMENT', () => {
     for (const init of [{ event: 256 }, { event: 1, volume: 64 }, { event: 1, duration: 0x10000 }]) {
-      expect(() => new TelephoneEvent(init).serialize()).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      expect(() => new TelephoneEvent(init).serialize()).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
     }
   });
 
@@ -63,7 +66,15 @@ describe('RFC 4733 telephone-event payload', () => {
       'flash',
       undefined,
     ]);
-    expect(['5', '*', '#', 'b', 'flash', 'x', '12'].map(telephoneEventCode)).toEqual([5, 10, 11, 13, 16, undefined, undefined]);
+    expect(['5', '*', '#', 'b', 'flash', 'x', '12'].map(telephoneEventCode)).toEqual([
+      5,
+      10,
+      11,
+      13,
+      16,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -131,7 +142,7 @@ describe('TelephoneEventSender', () => {
     const full = sent.filter((p) => p.duration === 0xffff && !p.end);
     expect(full).toHaveLength(1);
     expect(full[0]?.timestamp).toBe(0xffff0000);
-    const second = sent.filter((p) => p.timestamp === ((0xffff0000 + 0xffff) >>> 0));
+    const second = sent.filter((p) => p.timestamp === (0xffff0000 + 0xffff) >>> 0);
     expect(second.length).toBeGreaterThan(10);
     const end = sent.at(-1);
     expect(end?.end).toBe(true);
@@ -213,7 +224,10 @@ describe('TelephoneEventReceiver', () => {
 
   it('ends a silent digit after the timeout', () => {
     const r = new TelephoneEventReceiver({ timeoutMs: 500 });
-    feed(r, eventPackets(4, 1000, 2).filter((p) => !p.end));
+    feed(
+      r,
+      eventPackets(4, 1000, 2).filter((p) => !p.end),
+    );
     expect(r.poll(539)).toEqual([]); // last packet heard at 40 ms
     const ev = r.poll(540);
     expect(ev.map((e) => [e.type, e.digit, e.complete])).toEqual([['end', '4', false]]);
@@ -269,7 +283,11 @@ describe('TelephoneEventReceiver', () => {
             if (next() < 0.2) mangled.push({ ...p });
           }
           for (let i = 1; i < mangled.length; i++) {
-            if (next() < 0.3) [mangled[i - 1], mangled[i]] = [mangled[i] as TelephoneEventInput, mangled[i - 1] as TelephoneEventInput];
+            if (next() < 0.3)
+              [mangled[i - 1], mangled[i]] = [
+                mangled[i] as TelephoneEventInput,
+                mangled[i - 1] as TelephoneEventInput,
+              ];
           }
           wire.push(...mangled);
           // a straggler from this digit shows up after the next one started
