@@ -12,7 +12,7 @@
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import { RtpPacket as WeriftRtpPacket } from 'werift-rtp';
-import { RtpPacket, RtpReader, rewriteRtpHeader } from '../src/rtp/index.js';
+import { RtpPacket, RtpReader, RtpReceiverStatistics, rewriteRtpHeader } from '../src/rtp/index.js';
 import { compareRates, median, printResult } from './lib/stats.js';
 
 const packet = Buffer.from(
@@ -121,6 +121,18 @@ function weriftRewrite(n: number): void {
   sink = (sink + (out[3] as number)) | 0;
 }
 
+const stats = new RtpReceiverStatistics({ ssrc: 0x1234abcd, clockRate: 8000 });
+let rxSeq = 0;
+
+/** Ours: RFC 3550 A.1/A.8 receiver statistics for one packet (runs per packet in the worker). */
+function oursStats(n: number): void {
+  for (let i = 0; i < n; i++) {
+    rxSeq++;
+    stats.receive(rxSeq & 0xffff, (rxSeq * 160) >>> 0, rxSeq * 20 + (rxSeq & 3));
+  }
+  sink = (sink + stats.jitter) | 0;
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Median heap bytes per op over short runs (too short for a scavenge to hide anything). */
@@ -164,6 +176,7 @@ const alloc = {
   oursParse: bytesPerOp(oursParse),
   oursParseNoView: bytesPerOp(oursParseNoView),
   oursRewrite: bytesPerOp(oursRewrite),
+  oursStats: bytesPerOp(oursStats),
   weriftParse: bytesPerOp(weriftParse),
   weriftRewrite: bytesPerOp(weriftRewrite),
 };
@@ -171,6 +184,7 @@ const scavenges = {
   oursParseNoView: await scavengesPerMillion(oursParseNoView),
   oursRewrite: await scavengesPerMillion(oursRewrite),
   oursParse: await scavengesPerMillion(oursParse),
+  oursStats: await scavengesPerMillion(oursStats),
   weriftParse: await scavengesPerMillion(weriftParse),
 };
 
