@@ -1,0 +1,242 @@
+/**
+ * The jitter buffer's view of the network: how late packets are, relative to
+ * the fastest recent packet, and how much playout delay that calls for.
+ *
+ * - **Transit** of a packet is `arrivalMs - timestampMs` (both on their own
+ *   clocks, so only differences mean anything).
+ * - **Floor** is the minimum transit over a sliding window (`floorWindowMs`,
+ *   kept as ten bucket minima). It follows clock drift and lasting route
+ *   changes; a short delay spike does not lift it.
+ * - **Relative delay** of a packet is `transit - floor`. Its distribution is a
+ *   histogram with exponential forgetting (NetEq-style): each new sample
+ *   gets weight `1 - λ` and the old ones are scaled by `λ`; during start-up
+ *   `λ` ramps from 0 so that the first packets are averaged equally. When the
+ *   floor moves, the histogram is shifted by the same amount so that stored
+ *   samples stay relative to the current floor.
+ * - **Target** is the `quantile` of that histogram (fast to follow a widening
+ *   distribution only through the weight of new samples), raised at once by a
+ *   **peak detector** when one packet's relative delay exceeds the target by
+ *   `peakThresholdMs` (a delay spike: fast attack). The peak is held while
+ *   packets keep arriving that late and for `peakHoldMs` after, then decays
+ *   exponentially with time constant `peakDecayMs` (slow decay).
+ *
+ * Nothing here allocates after construction.
+ */
+
+export interface DelayEstimatorOptions {
+  quantile: number;
+  forgetFactor: number;
+  binMs: number;
+  maxDelayMs: number;
+  floorWindowMs: number;
+  peakThresholdMs: number;
+  peakHoldMs: number;
+  peakDecayMs: number;
+  /** Samples needed before the histogram's quantile is trusted. */
+  minSamples: number;
+}
+
+const FLOOR_BUCKETS = 10;
+
+export class DelayEstimator {
+  readonly #o: DelayEstimatorOptions;
+  readonly #bins: Float64Array;
+  /** Stored bins are the true (normalised) histogram divided by `#scale`. */
+  #scale = 1;
+  #total = 0;
+  #count = 0;
+  #quantileMs = 0;
+  #dirty = false;
+
+  readonly #bucketMs: number;
+  readonly #bucketMin = new Float64Array(FLOOR_BUCKETS).fill(Number.POSITIVE_INFINITY);
+  #bucket = Number.NEGATIVE_INFINITY;
+  #floor = Number.NaN;
+  /** Floor movement not yet applied to the histogram (less than one bin). */
+  #shiftMs = 0;
+
+  #peakMs = 0;
+  #peakUntil = Number.NEGATIVE_INFINITY;
+  #lastRelative = 0;
+
+  constructor(options: DelayEstimatorOptions) {
+    this.#o = options;
+    this.#bins = new Float64Array(Math.ceil(options.maxDelayMs / options.binMs) + 1);
+    this.#bucketMs = options.floorWindowMs / FLOOR_BUCKETS;
+  }
+
+  /** Minimum transit over the window, or NaN before the first sample. */
+  get floor(): number {
+    return this.#floor;
+  }
+
+  /** Relative delay of the latest sample. */
+  get lastRelativeMs(): number {
+    return this.#lastRelative;
+  }
+
+  /** Samples seen so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Records one packet; returns its relative delay (ms). */
+  update(transitMs: number, arrivalMs: number): number {
+    this.#updateFloor(transitMs, arrivalMs);
+    const r = Math.max(0, transitMs - this.#floor);
+    this.#lastRelative = r;
+    this.#addSample(r);
+    if (this.#count >= this.#o.minSamples) {
+      const q = this.#quantile();
+      const peak = this.#peakAt(arrivalMs);
+      if (r > Math.max(q, peak) + this.#o.peakThresholdMs) {
+        this.#peakMs = r;
+        this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
+      } else if (peak > q && r >= peak - this.#o.peakThresholdMs / 2) {
+        // still in the spike: keep holding it
+        this.#peakMs = Math.max(peak, r);
+        this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
+      }
+    }
+    return r;
+  }
+
+  /** Target relative playout delay (ms) at `nowMs`; `initialMs` until enough samples are in. */
+  targetMs(nowMs: number, initialMs: number): number {
+    if (this.#count < this.#o.minSamples) return initialMs;
+    const t = Math.max(this.#quantile(), this.#peakAt(nowMs));
+    return Math.min(t, this.#o.maxDelayMs);
+  }
+
+  /** The histogram quantile alone (ms). */
+  quantileMs(): number {
+    return this.#quantile();
+  }
+
+  /** Forgets everything. */
+  reset(): void {
+    this.#bins.fill(0);
+    this.#scale = 1;
+    this.#total = 0;
+    this.#count = 0;
+    this.#quantileMs = 0;
+    this.#dirty = false;
+    this.#bucketMin.fill(Number.POSITIVE_INFINITY);
+    this.#bucket = Number.NEGATIVE_INFINITY;
+    this.#floor = Number.NaN;
+    this.#shiftMs = 0;
+    this.#peakMs = 0;
+    this.#peakUntil = Number.NEGATIVE_INFINITY;
+    this.#lastRelative = 0;
+  }
+
+  #peakAt(nowMs: number): number {
+    if (this.#peakMs === 0) return 0;
+    if (nowMs <= this.#peakUntil) return this.#peakMs;
+    const p = this.#peakMs * Math.exp(-(nowMs - this.#peakUntil) / this.#o.peakDecayMs);
+    if (p < this.#o.binMs) {
+      this.#peakMs = 0;
+      return 0;
+    }
+    return p;
+  }
+
+  #updateFloor(transitMs: number, arrivalMs: number): void {
+    const b = Math.floor(arrivalMs / this.#bucketMs);
+    if (b > this.#bucket) {
+      const steps = Math.min(FLOOR_BUCKETS, b - this.#bucket);
+      for (let s = 1; s <= steps; s++) this.#bucketMin[mod(b - steps + s, FLOOR_BUCKETS)] = Number.POSITIVE_INFINITY;
+      this.#bucket = b;
+    }
+    if (b > this.#bucket - FLOOR_BUCKETS) {
+      const i = mod(b, FLOOR_BUCKETS);
+      if (transitMs < (this.#bucketMin[i] as number)) this.#bucketMin[i] = transitMs;
+    }
+    let f = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < FLOOR_BUCKETS; i++) if ((this.#bucketMin[i] as number) < f) f = this.#bucketMin[i] as number;
+    if (f === Number.POSITIVE_INFINITY) f = transitMs;
+    const old = this.#floor;
+    this.#floor = f;
+    if (Number.isNaN(old) || f === old) return;
+    // samples stay relative to the floor: a floor that rose by d makes them d smaller
+    const d = f - old;
+    this.#shiftMs += d;
+    if (this.#peakMs > 0) this.#peakMs = Math.max(0, this.#peakMs - d);
+    const w = this.#o.binMs;
+    if (Math.abs(this.#shiftMs) >= w) {
+      const bins = Math.trunc(this.#shiftMs / w);
+      this.#shiftMs -= bins * w;
+      this.#shiftBins(bins);
+    }
+  }
+
+  /** Moves histogram mass `bins` bins down (positive) or up (negative), clamping at the ends. */
+  #shiftBins(bins: number): void {
+    const h = this.#bins;
+    const n = h.length;
+    if (bins > 0) {
+      let low = 0;
+      for (let i = 0; i <= Math.min(bins, n - 1); i++) low += h[i] as number;
+      for (let i = 1; i + bins < n; i++) h[i] = h[i + bins] as number;
+      h[0] = low;
+      for (let i = Math.max(1, n - bins); i < n; i++) h[i] = 0;
+    } else {
+      const k = -bins;
+      let high = 0;
+      for (let i = Math.max(0, n - 1 - k); i < n; i++) high += h[i] as number;
+      for (let i = n - 2; i >= k; i--) h[i] = h[i - k] as number;
+      h[n - 1] = high;
+      for (let i = 0; i < Math.min(k, n - 1); i++) h[i] = 0;
+    }
+    this.#dirty = true;
+  }
+
+  #addSample(r: number): void {
+    const h = this.#bins;
+    const b = Math.min(h.length - 1, Math.floor(r / this.#o.binMs));
+    this.#count++;
+    if (this.#count === 1) {
+      h.fill(0);
+      h[b] = 1;
+      this.#total = 1;
+      this.#scale = 1;
+    } else {
+      const lambda = Math.min(this.#o.forgetFactor, 1 - 1 / this.#count);
+      this.#scale *= lambda;
+      const inc = (1 - lambda) / this.#scale;
+      h[b] = (h[b] as number) + inc;
+      this.#total += inc;
+      if (this.#scale < 1e-100) {
+        const s = this.#scale;
+        for (let i = 0; i < h.length; i++) h[i] = (h[i] as number) * s;
+        this.#total *= s;
+        this.#scale = 1;
+      }
+    }
+    this.#dirty = true;
+  }
+
+  #quantile(): number {
+    if (!this.#dirty) return this.#quantileMs;
+    this.#dirty = false;
+    const h = this.#bins;
+    const want = this.#o.quantile * this.#total;
+    let cum = 0;
+    const w = this.#o.binMs;
+    for (let i = 0; i < h.length; i++) {
+      const v = h[i] as number;
+      if (cum + v >= want && v > 0) {
+        this.#quantileMs = (i + (want - cum) / v) * w;
+        return this.#quantileMs;
+      }
+      cum += v;
+    }
+    this.#quantileMs = h.length * w;
+    return this.#quantileMs;
+  }
+}
+
+function mod(a: number, n: number): number {
+  const r = a % n;
+  return r < 0 ? r + n : r;
+}
