@@ -11,14 +11,16 @@
  *   histogram with exponential forgetting (NetEq-style): each new sample
  *   gets weight `1 - λ` and the old ones are scaled by `λ`; during start-up
  *   `λ` ramps from 0 so that the first packets are averaged equally. When the
- *   floor moves, the histogram is shifted by the same amount so that stored
- *   samples stay relative to the current floor.
+ *   floor steps (by 20 ms or more), the histogram is shifted by the same
+ *   amount so that stored samples stay relative to the current floor.
  * - **Target** is the `quantile` of that histogram (fast to follow a widening
  *   distribution only through the weight of new samples), raised at once by a
  *   **peak detector** when one packet's relative delay exceeds the target by
  *   `peakThresholdMs` (a delay spike: fast attack). The peak is held while
  *   packets keep arriving that late and for `peakHoldMs` after, then decays
- *   exponentially with time constant `peakDecayMs` (slow decay).
+ *   exponentially with time constant `peakDecayMs` (slow decay). Packets of
+ *   a spike do not enter the histogram, so a spike is forgotten after the
+ *   hold and decay, not after the histogram's much longer memory.
  *
  * Nothing here allocates after construction.
  */
@@ -37,6 +39,8 @@ export interface DelayEstimatorOptions {
 }
 
 const FLOOR_BUCKETS = 10;
+/** Floor moves at least this large (ms) shift the histogram. */
+const FLOOR_STEP_MS = 20;
 
 export class DelayEstimator {
   readonly #o: DelayEstimatorOptions;
@@ -52,8 +56,6 @@ export class DelayEstimator {
   readonly #bucketMin = new Float64Array(FLOOR_BUCKETS).fill(Number.POSITIVE_INFINITY);
   #bucket = Number.NEGATIVE_INFINITY;
   #floor = Number.NaN;
-  /** Floor movement not yet applied to the histogram (less than one bin). */
-  #shiftMs = 0;
 
   #peakMs = 0;
   #peakUntil = Number.NEGATIVE_INFINITY;
@@ -85,19 +87,23 @@ export class DelayEstimator {
     this.#updateFloor(transitMs, arrivalMs);
     const r = Math.max(0, transitMs - this.#floor);
     this.#lastRelative = r;
-    this.#addSample(r);
     if (this.#count >= this.#o.minSamples) {
       const q = this.#quantile();
       const peak = this.#peakAt(arrivalMs);
-      if (r > Math.max(q, peak) + this.#o.peakThresholdMs) {
+      const threshold = this.#o.peakThresholdMs;
+      if (r > Math.max(q, peak) + threshold) {
         this.#peakMs = r;
         this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
-      } else if (peak > q && r >= peak - this.#o.peakThresholdMs / 2) {
+        return r; // a spike is the peak detector's business, not the histogram's
+      }
+      if (peak > q && r >= peak - threshold / 2 && r > q + threshold) {
         // still in the spike: keep holding it
         this.#peakMs = Math.max(peak, r);
         this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
+        return r;
       }
     }
+    this.#addSample(r);
     return r;
   }
 
@@ -124,7 +130,6 @@ export class DelayEstimator {
     this.#bucketMin.fill(Number.POSITIVE_INFINITY);
     this.#bucket = Number.NEGATIVE_INFINITY;
     this.#floor = Number.NaN;
-    this.#shiftMs = 0;
     this.#peakMs = 0;
     this.#peakUntil = Number.NEGATIVE_INFINITY;
     this.#lastRelative = 0;
@@ -157,17 +162,15 @@ export class DelayEstimator {
     if (f === Number.POSITIVE_INFINITY) f = transitMs;
     const old = this.#floor;
     this.#floor = f;
-    if (Number.isNaN(old) || f === old) return;
-    // samples stay relative to the floor: a floor that rose by d makes them d smaller
+    if (Number.isNaN(old)) return;
+    // A step of the floor (route change, a long spike that became the norm) moves the
+    // stored samples with it; the small, continuous moves of clock drift and of the
+    // minimum's own noise do not: each sample stays relative to the floor of its time.
     const d = f - old;
-    this.#shiftMs += d;
+    if (Math.abs(d) < FLOOR_STEP_MS) return;
     if (this.#peakMs > 0) this.#peakMs = Math.max(0, this.#peakMs - d);
-    const w = this.#o.binMs;
-    if (Math.abs(this.#shiftMs) >= w) {
-      const bins = Math.trunc(this.#shiftMs / w);
-      this.#shiftMs -= bins * w;
-      this.#shiftBins(bins);
-    }
+    const bins = Math.round(d / this.#o.binMs);
+    if (bins !== 0) this.#shiftBins(bins);
   }
 
   /** Moves histogram mass `bins` bins down (positive) or up (negative), clamping at the ends. */
