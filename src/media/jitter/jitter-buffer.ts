@@ -24,7 +24,7 @@
  *   where the delay follows the target for free.
  * - **Mid-spurt** the delay only moves by whole frames: a packet is dropped
  *   (time-scale compression) when the delay exceeds the target by at least
- *   the packet's length and the following packet is already here; a
+ *   the packet's length (and a tick) and the following packet is already here; a
  *   concealed frame is inserted (expansion) when the delay is below the
  *   target. At most one of these per `minAdjustIntervalMs`.
  * - **Loss** (the next packet is missing but a later one is here): the gap is
@@ -97,7 +97,7 @@ export interface JitterFrame {
   /** `concealed`: the packet after the gap, when already buffered (for Opus in-band FEC); -1 otherwise. */
   readonly nextOffset: number;
   readonly nextLength: number;
-  /** `normal`: how long the packet waited in the buffer (ms). */
+  /** `normal`: how long the packet waits in the buffer (ms): from arrival until it starts playing. */
   readonly delayMs: number;
   /** A copy-free view of the payload (allocates a view object; prefer data/offset/length on the hot path). */
   readonly payload: Uint8Array;
@@ -214,6 +214,8 @@ export class JitterBuffer {
   #lastAdjustMs = Number.NEGATIVE_INFINITY;
   #targetMs: number;
   #curMs = 0;
+  #audioEnd = Number.NEGATIVE_INFINITY;
+  #startMs = 0;
   // counters
   #received = 0;
   #played = 0;
@@ -321,6 +323,7 @@ export class JitterBuffer {
     }
     this.#candidate = -1;
     const ext = this.#maxSeq + d;
+    let rebased = false;
     const td = (rawTs - this.#refRawTs) | 0;
     let ts = this.#refTs + td;
     const tdMs = td * this.#msPerTick;
@@ -331,6 +334,7 @@ export class JitterBuffer {
         // the sender's timestamps jumped: keep the timeline continuous with the arrival time
         ts = this.#rebasedTs(arrival);
         this.#restarts++;
+        rebased = true;
       }
       this.#maxSeq = ext;
       this.#maxRawSeq = seq;
@@ -342,17 +346,28 @@ export class JitterBuffer {
       this.#discarded++;
       return 'discarded';
     }
-    return this.#accept(ext, ts, rawTs, seq, p, off, len);
+    return this.#accept(ext, ts, rawTs, seq, p, off, len, rebased);
   }
 
   /**
    * Returns the next playout unit. Call it on the media tick; when the units
    * are shorter than the tick (10 ms packets) call again until the tick is
    * covered, and when longer (40/60 ms packets) skip pulls while decoded audio
-   * remains — `frame.samples` tells how much each unit stands for.
+   * remains — `frame.samples` tells how much each unit stands for. A second
+   * pull at the same `nowMs` starts playing where the previous unit ends, but
+   * its packet still has to be here now.
    */
   pull(nowMs: number): JitterFrame {
     if (!Number.isFinite(nowMs)) throw invalid('nowMs must be a finite number');
+    // Decisions are taken now (a packet must be here now to be played), but the unit starts
+    // playing only when the audio already handed out this tick has played.
+    this.#startMs = this.#audioEnd > nowMs && this.#audioEnd - nowMs < 1000 ? this.#audioEnd : nowMs;
+    const f = this.#pullAt(nowMs);
+    this.#audioEnd = this.#startMs + f.samples * this.#msPerTick;
+    return f;
+  }
+
+  #pullAt(nowMs: number): JitterFrame {
     const f = this.#frame;
     f.timestamp = -1;
     f.seq = -1;
@@ -419,7 +434,7 @@ export class JitterBuffer {
         if (this.#adaptive && this.#curMs - target < 0) {
           this.#inserted++;
           this.#awaiting = true;
-          return this.#conceal(this.frameSamples, false);
+          return this.#conceal(this.#holdTicks(), false);
         }
         const dur = clamp(Math.round(gap / missing), 1, this.#maxPacketTicks);
         if (missing === 1) {
@@ -443,7 +458,7 @@ export class JitterBuffer {
         continue;
       }
       const canAdjust = nowMs - this.#lastAdjustMs >= this.options.minAdjustIntervalMs;
-      if (!this.#awaiting && canAdjust && excessJ >= dur * this.#msPerTick && this.#slotOf(jSeq + 1) >= 0) {
+      if (!this.#awaiting && canAdjust && excessJ >= Math.max(dur * this.#msPerTick, F) && this.#slotOf(jSeq + 1) >= 0) {
         // time-scale compression: drop one packet
         this.#discardSlot(slot);
         this.#discarded++;
@@ -457,7 +472,7 @@ export class JitterBuffer {
         // time-scale expansion: one concealed frame before this packet
         this.#inserted++;
         this.#lastAdjustMs = nowMs;
-        return this.#conceal(this.frameSamples, false);
+        return this.#conceal(this.#holdTicks(), false);
       }
       this.#playTs = Math.max(this.#playTs, tsJ);
       return this.#play(slot, nowMs);
@@ -523,7 +538,16 @@ export class JitterBuffer {
 
   // ---------------------------------------------------------------- push side
 
-  #accept(ext: number, ts: number, rawTs: number, rawSeq: number, p: JitterPacket, off: number, len: number): PushResult {
+  #accept(
+    ext: number,
+    ts: number,
+    rawTs: number,
+    rawSeq: number,
+    p: JitterPacket,
+    off: number,
+    len: number,
+    rebased = false,
+  ): PushResult {
     const arrival = p.arrivalMs;
     const hi = this.#seenMask & ext;
     if (ext < this.#nextSeq) {
@@ -572,7 +596,7 @@ export class JitterBuffer {
     else for (let i = 0; i < len; i++) this.#data[dst + i] = src[off + i]!;
     this.#seen[hi] = ext;
     this.#count++;
-    this.#learnPacketTicks(ext, slot);
+    if (!rebased) this.#learnPacketTicks(ext, slot);
     this.#est.update(arrival - ts * this.#msPerTick, arrival);
     return 'buffered';
   }
@@ -618,7 +642,7 @@ export class JitterBuffer {
     this.#refRawTs = rawTs;
     this.#refTs = ts;
     this.#refArrival = p.arrivalMs;
-    return this.#accept(ext, ts, rawTs, seq, p, off, len);
+    return this.#accept(ext, ts, rawTs, seq, p, off, len, true);
   }
 
   // ---------------------------------------------------------------- pull side
@@ -683,7 +707,7 @@ export class JitterBuffer {
     f.marker = this.#sMarker[slot] === 1;
     f.offset = slot * this.#maxPayload;
     f.length = this.#sLen[slot]!;
-    f.delayMs = nowMs - this.#sArrival[slot]!;
+    f.delayMs = this.#startMs - this.#sArrival[slot]!;
     this.#discardSlot(slot);
     this.#nextSeq = ext + 1;
     this.#playTs = Math.max(this.#playTs, ts + dur);
@@ -698,10 +722,16 @@ export class JitterBuffer {
 
   #underrun(): JitterFrame {
     // expand: wait for the next packet without moving the timeline
-    this.#holdMs += this.#frameMs;
+    const n = this.#holdTicks();
+    this.#holdMs += n * this.#msPerTick;
     this.#awaiting = true;
-    if (this.#holdMs > this.options.concealLimitMs) return this.#unit('silence', this.frameSamples);
-    return this.#conceal(this.frameSamples, false);
+    if (this.#holdMs > this.options.concealLimitMs) return this.#unit('silence', n);
+    return this.#conceal(n, false);
+  }
+
+  /** Length of an expansion unit: a frame, or a packet when packets are shorter. */
+  #holdTicks(): number {
+    return Math.min(this.frameSamples, this.#packetTicks);
   }
 
   #conceal(samples: number, byLoss: boolean): JitterFrame {
