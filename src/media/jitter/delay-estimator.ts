@@ -150,7 +150,8 @@ export class DelayEstimator {
     const b = Math.floor(arrivalMs / this.#bucketMs);
     if (b > this.#bucket) {
       const steps = Math.min(FLOOR_BUCKETS, b - this.#bucket);
-      for (let s = 1; s <= steps; s++) this.#bucketMin[mod(b - steps + s, FLOOR_BUCKETS)] = Number.POSITIVE_INFINITY;
+      for (let s = 1; s <= steps; s++)
+        this.#bucketMin[mod(b - steps + s, FLOOR_BUCKETS)] = Number.POSITIVE_INFINITY;
       this.#bucket = b;
     }
     if (b > this.#bucket - FLOOR_BUCKETS) {
@@ -158,7 +159,8 @@ export class DelayEstimator {
       if (transitMs < (this.#bucketMin[i] as number)) this.#bucketMin[i] = transitMs;
     }
     let f = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < FLOOR_BUCKETS; i++) if ((this.#bucketMin[i] as number) < f) f = this.#bucketMin[i] as number;
+    for (let i = 0; i < FLOOR_BUCKETS; i++)
+      if ((this.#bucketMin[i] as number) < f) f = this.#bucketMin[i] as number;
     if (f === Number.POSITIVE_INFINITY) f = transitMs;
     const old = this.#floor;
     this.#floor = f;

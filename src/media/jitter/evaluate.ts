@@ -111,7 +111,12 @@ function summarize(
 }
 
 /** Replays `trace` through a jitter buffer built with `options`. */
-export function simulate(trace: Trace, options: JitterBufferOptions, name: string, eo: EvaluateOptions = {}): StrategyResult {
+export function simulate(
+  trace: Trace,
+  options: JitterBufferOptions,
+  name: string,
+  eo: EvaluateOptions = {},
+): StrategyResult {
   const frameMs = eo.frameMs ?? options.frameMs ?? 20;
   const phase = eo.tickPhaseMs ?? 7.3;
   const jb = new JitterBuffer({
@@ -170,14 +175,24 @@ export function simulate(trace: Trace, options: JitterBufferOptions, name: strin
   }
   const s = jb.stats();
   const total = normalSamples + concealedSamples;
-  return summarize(name, arrived, delays, played, s.late, s.dropped, total > 0 ? concealedSamples / total : 0, orderErrors);
+  return summarize(
+    name,
+    arrived,
+    delays,
+    played,
+    s.late,
+    s.dropped,
+    total > 0 ? concealedSamples / total : 0,
+    orderErrors,
+  );
 }
 
 /** The best fixed delay with at most `maxLate` late packets (see the module comment). */
 export function oracle(trace: Trace, maxLate: number, eo: EvaluateOptions = {}): OracleResult {
   const frameMs = eo.frameMs ?? 20;
   const phase = eo.tickPhaseMs ?? 7.3;
-  const playAt = (send: number, d: number) => Math.ceil((send + d - phase) / frameMs - 1e-9) * frameMs + phase;
+  const playAt = (send: number, d: number) =>
+    Math.ceil((send + d - phase) / frameMs - 1e-9) * frameMs + phase;
   const lateAt = (d: number) => {
     let late = 0;
     for (let i = 0; i < trace.count; i++) {
@@ -229,7 +244,12 @@ export function oracle(trace: Trace, maxLate: number, eo: EvaluateOptions = {}):
 /** Adaptive buffer, fixed buffer and oracle on one trace. */
 export function evaluateTrace(trace: Trace, eo: EvaluateOptions = {}): TraceEvaluation {
   const adaptive = simulate(trace, { mode: 'adaptive', ...eo.adaptive }, 'adaptive', eo);
-  const fixed = simulate(trace, { mode: 'fixed', delayMs: eo.fixedDelayMs ?? 60 }, `fixed-${eo.fixedDelayMs ?? 60}`, eo);
+  const fixed = simulate(
+    trace,
+    { mode: 'fixed', delayMs: eo.fixedDelayMs ?? 60 },
+    `fixed-${eo.fixedDelayMs ?? 60}`,
+    eo,
+  );
   const o = oracle(trace, adaptive.unplayed, eo);
   let lost = 0;
   for (let i = 0; i < trace.count; i++) if (Number.isNaN(trace.arrivalMs[i])) lost++;
@@ -241,6 +261,8 @@ export function evaluateTrace(trace: Trace, eo: EvaluateOptions = {}): TraceEval
     oracle: o,
     ratio: o.meanDelayMs > 0 ? adaptive.meanDelayMs / o.meanDelayMs : Number.POSITIVE_INFINITY,
     interpolatedRatio:
-      o.interpolatedMeanDelayMs > 0 ? adaptive.meanDelayMs / o.interpolatedMeanDelayMs : Number.POSITIVE_INFINITY,
+      o.interpolatedMeanDelayMs > 0
+        ? adaptive.meanDelayMs / o.interpolatedMeanDelayMs
+        : Number.POSITIVE_INFINITY,
   };
 }

@@ -3,6 +3,17 @@
  * waveform-repetition packet-loss concealment for PCM codecs, and the offline
  * trace generator and evaluation harness used to tune and check the buffer.
  */
+
+export { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
+export {
+  type EvaluateOptions,
+  evaluateTrace,
+  type OracleResult,
+  oracle,
+  type StrategyResult,
+  simulate,
+  type TraceEvaluation,
+} from './evaluate.js';
 export {
   JitterBuffer,
   type JitterFrame,
@@ -11,16 +22,11 @@ export {
   type JitterStats,
   type PushResult,
 } from './jitter-buffer.js';
-export { JITTER_DEFAULTS, type JitterBufferOptions, type JitterMode, resolveJitterOptions } from './options.js';
-export { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
-export { PcmConcealer, type PcmConcealerOptions } from './pcm-concealer.js';
-export { type DelaySpike, type Trace, type TraceOptions, generateTrace, standardTraces } from './trace.js';
 export {
-  type EvaluateOptions,
-  type OracleResult,
-  type StrategyResult,
-  type TraceEvaluation,
-  evaluateTrace,
-  oracle,
-  simulate,
-} from './evaluate.js';
+  JITTER_DEFAULTS,
+  type JitterBufferOptions,
+  type JitterMode,
+  resolveJitterOptions,
+} from './options.js';
+export { PcmConcealer, type PcmConcealerOptions } from './pcm-concealer.js';
+export { type DelaySpike, generateTrace, standardTraces, type Trace, type TraceOptions } from './trace.js';

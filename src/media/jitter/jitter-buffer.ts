@@ -282,14 +282,17 @@ export class JitterBuffer {
     const arrival = p.arrivalMs;
     const payload = p.payload;
     if (!(payload instanceof Uint8Array)) throw invalid('payload must be a Uint8Array');
-    if (!(seq >= 0 && seq <= 0xffff && Number.isInteger(seq))) throw invalid('seq must be an integer in 0..65535');
+    if (!(seq >= 0 && seq <= 0xffff && Number.isInteger(seq)))
+      throw invalid('seq must be an integer in 0..65535');
     if (!(rawTs >= 0 && rawTs <= 0xffffffff && Number.isInteger(rawTs))) {
       throw invalid('timestamp must be an integer in 0..2^32-1');
     }
     if (!Number.isFinite(arrival)) throw invalid('arrivalMs must be a finite number');
     const off = p.payloadOffset ?? 0;
     const len = p.payloadLength ?? payload.length - off;
-    if (!(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= payload.length)) {
+    if (
+      !(Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= payload.length)
+    ) {
       throw invalid('payloadOffset/payloadLength out of range');
     }
     this.#received++;
@@ -378,7 +381,11 @@ export class JitterBuffer {
     f.nextLength = 0;
     f.delayMs = 0;
     const target = this.#adaptive
-      ? clamp(this.#est.targetMs(nowMs, this.options.delayMs), this.options.minDelayMs, this.options.maxDelayMs)
+      ? clamp(
+          this.#est.targetMs(nowMs, this.options.delayMs),
+          this.options.minDelayMs,
+          this.options.maxDelayMs,
+        )
       : this.options.delayMs;
     this.#targetMs = target;
     const floor = this.#est.floor;
@@ -391,7 +398,7 @@ export class JitterBuffer {
         if (cur >= target - 1e-9) {
           this.#anchored = true;
           this.#playTs = this.#sTs[slot]!;
-          return this.#play(slot, nowMs);
+          return this.#play(slot);
         }
       }
       return this.#unit('buffering', this.frameSamples);
@@ -418,7 +425,7 @@ export class JitterBuffer {
         if (excessJ >= -1e-9) {
           this.#passTo(jSeq);
           this.#playTs = tsJ;
-          return this.#play(slot, nowMs);
+          return this.#play(slot);
         }
         this.#awaiting = false;
         this.#holdMs = 0;
@@ -429,7 +436,7 @@ export class JitterBuffer {
         if (excessJ >= -F / 4) {
           this.#passTo(jSeq);
           this.#playTs = Math.max(this.#playTs, tsJ);
-          return this.#play(slot, nowMs);
+          return this.#play(slot);
         }
         if (this.#adaptive && this.#curMs - target < 0) {
           this.#inserted++;
@@ -458,7 +465,12 @@ export class JitterBuffer {
         continue;
       }
       const canAdjust = nowMs - this.#lastAdjustMs >= this.options.minAdjustIntervalMs;
-      if (!this.#awaiting && canAdjust && excessJ >= Math.max(dur * this.#msPerTick, F) && this.#slotOf(jSeq + 1) >= 0) {
+      if (
+        !this.#awaiting &&
+        canAdjust &&
+        excessJ >= Math.max(dur * this.#msPerTick, F) &&
+        this.#slotOf(jSeq + 1) >= 0
+      ) {
         // time-scale compression: drop one packet
         this.#discardSlot(slot);
         this.#discarded++;
@@ -475,7 +487,7 @@ export class JitterBuffer {
         return this.#conceal(this.#holdTicks(), false);
       }
       this.#playTs = Math.max(this.#playTs, tsJ);
-      return this.#play(slot, nowMs);
+      return this.#play(slot);
     }
     return this.#underrun();
   }
@@ -606,7 +618,8 @@ export class JitterBuffer {
     const prev = this.#slotOf(ext - 1);
     let d = -1;
     if (prev >= 0 && this.#sMarker[slot] === 0) d = this.#sTs[slot]! - this.#sTs[prev]!;
-    else if (ext - 1 === this.#lastPlayedSeq && this.#sMarker[slot] === 0) d = this.#sTs[slot]! - this.#lastPlayedTs;
+    else if (ext - 1 === this.#lastPlayedSeq && this.#sMarker[slot] === 0)
+      d = this.#sTs[slot]! - this.#lastPlayedTs;
     if (d > 0 && d <= this.#maxPacketTicks) {
       this.#packetTicks = d;
       return;
@@ -694,7 +707,7 @@ export class JitterBuffer {
     this.#count--;
   }
 
-  #play(slot: number, nowMs: number): JitterFrame {
+  #play(slot: number): JitterFrame {
     const f = this.#frame;
     const ext = this.#sSeq[slot]!;
     const dur = this.#durationOf(ext, slot);
@@ -755,7 +768,7 @@ export class JitterBuffer {
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(hi, Math.max(lo, v));
 }
 
 function invalid(message: string): StrowgerError {

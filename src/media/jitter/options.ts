@@ -36,7 +36,7 @@ export interface JitterBufferOptions {
   peakHoldMs?: number;
   /** Time constant of the spike target's decay after the hold (ms). Default 2000. */
   peakDecayMs?: number;
-  /** An underrun is reported as `concealed` for this long, then as `silence`. Default 100. */
+  /** An underrun is reported as `concealed` for this long (the PCM concealer has faded out by then), then as `silence`. Default 60. */
   concealLimitMs?: number;
   /** Least time between two mid-talk-spurt drops or inserts (ms). Default 100. */
   minAdjustIntervalMs?: number;
@@ -67,7 +67,7 @@ export const JITTER_DEFAULTS = Object.freeze({
   peakThresholdMs: 60,
   peakHoldMs: 2000,
   peakDecayMs: 2000,
-  concealLimitMs: 100,
+  concealLimitMs: 60,
   minAdjustIntervalMs: 100,
   maxTimestampJumpMs: 1000,
   maxDropout: 3000,
@@ -127,10 +127,18 @@ export function resolveJitterOptions(options: JitterBufferOptions = {}): Resolve
   check(integerIn(o.maxPayload, 1, 65_536), 'maxPayload', 'an integer in 1..65536');
   check(nonNegative(o.delayMs), 'delayMs', '>= 0');
   check(nonNegative(o.minDelayMs), 'minDelayMs', '>= 0');
-  check(positive(o.maxDelayMs) && o.maxDelayMs >= o.minDelayMs && o.maxDelayMs <= 10_000, 'maxDelayMs', 'in [minDelayMs, 10000]');
+  check(
+    positive(o.maxDelayMs) && o.maxDelayMs >= o.minDelayMs && o.maxDelayMs <= 10_000,
+    'maxDelayMs',
+    'in [minDelayMs, 10000]',
+  );
   check(o.quantile > 0 && o.quantile < 1, 'quantile', 'in (0, 1)');
   check(o.forgetFactor > 0 && o.forgetFactor < 1, 'forgetFactor', 'in (0, 1)');
-  check(positive(o.histogramBinMs) && o.maxDelayMs / o.histogramBinMs <= 100_000, 'histogramBinMs', '> 0 and at most 100000 bins');
+  check(
+    positive(o.histogramBinMs) && o.maxDelayMs / o.histogramBinMs <= 100_000,
+    'histogramBinMs',
+    '> 0 and at most 100000 bins',
+  );
   check(positive(o.floorWindowMs), 'floorWindowMs', '> 0');
   check(nonNegative(o.peakThresholdMs), 'peakThresholdMs', '>= 0');
   check(nonNegative(o.peakHoldMs), 'peakHoldMs', '>= 0');

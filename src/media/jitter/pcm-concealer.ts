@@ -65,7 +65,10 @@ export class PcmConcealer {
   constructor(options: PcmConcealerOptions = {}) {
     const rate = options.sampleRate ?? 8000;
     if (!(Number.isInteger(rate) && rate >= 8000 && rate <= 48_000 && rate % 8000 === 0)) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', 'PcmConcealer: sampleRate must be 8000, 16000, …, 48000');
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        'PcmConcealer: sampleRate must be 8000, 16000, …, 48000',
+      );
     }
     this.sampleRate = rate;
     const k = rate / 8000;
@@ -157,7 +160,7 @@ export class PcmConcealer {
     const start = this.#h - this.delay - n;
     for (let i = 0; i < n; i++) {
       const v = Math.round(h[start + i] as number);
-      frame[o + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      frame[o + i] = Math.min(32767, Math.max(-32768, v));
     }
   }
 

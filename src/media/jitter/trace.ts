@@ -29,7 +29,13 @@ export interface TraceOptions {
   /** Delay spikes: a step up, held, then drained at one ms per ms (queued packets arrive in a burst). */
   spikes?: readonly DelaySpike[];
   /** Random spikes instead of listed ones: count and height/hold ranges. */
-  randomSpikes?: { count: number; minHeightMs: number; maxHeightMs: number; minHoldMs: number; maxHoldMs: number };
+  randomSpikes?: {
+    count: number;
+    minHeightMs: number;
+    maxHeightMs: number;
+    minHoldMs: number;
+    maxHoldMs: number;
+  };
   /** Gilbert–Elliott bursty loss: mean loss rate and mean burst length (packets). */
   loss?: { rate: number; meanBurst: number };
   /** Reordering: this fraction of packets is held back by 1..maxPackets packet times. */
@@ -101,7 +107,9 @@ export function generateTrace(options: TraceOptions = {}): Trace {
   const arrivalMs = new Float64Array(slots);
   let n = 0;
   let talking = true;
-  let switchAt = options.talkSpurts ? exponential(rnd, options.talkSpurts.meanOnMs) : Number.POSITIVE_INFINITY;
+  let switchAt = options.talkSpurts
+    ? exponential(rnd, options.talkSpurts.meanOnMs)
+    : Number.POSITIVE_INFINITY;
   let spurtStart = true;
   let bad = false;
   const loss = options.loss;
@@ -166,7 +174,10 @@ export function standardTraces(seed = 2026): Trace[] {
     t('gauss-40', { jitterMs: 40 }, 4),
     t(
       'spikes',
-      { jitterMs: 5, randomSpikes: { count: 4, minHeightMs: 200, maxHeightMs: 500, minHoldMs: 300, maxHoldMs: 1500 } },
+      {
+        jitterMs: 5,
+        randomSpikes: { count: 4, minHeightMs: 200, maxHeightMs: 500, minHoldMs: 300, maxHoldMs: 1500 },
+      },
       5,
     ),
     t('loss-1%', { jitterMs: 10, loss: { rate: 0.01, meanBurst: 2 } }, 6),
@@ -175,7 +186,11 @@ export function standardTraces(seed = 2026): Trace[] {
     t('drift+100ppm', { jitterMs: 10, driftPpm: 100, durationMs: 120_000 }, 9),
     t('drift-100ppm', { jitterMs: 10, driftPpm: -100, durationMs: 120_000 }, 10),
     t('drift+500ppm', { jitterMs: 10, driftPpm: 500, durationMs: 120_000 }, 11),
-    t('talkspurts', { jitterMs: 20, talkSpurts: { meanOnMs: 1000, meanOffMs: 1350 }, durationMs: 120_000 }, 12),
+    t(
+      'talkspurts',
+      { jitterMs: 20, talkSpurts: { meanOnMs: 1000, meanOffMs: 1350 }, durationMs: 120_000 },
+      12,
+    ),
     t('ptime-60', { jitterMs: 20, packetMs: 60 }, 13),
     t(
       'mixed',

@@ -1,5 +1,10 @@
 /** Test helper: replays a packet schedule through a jitter buffer on a 20 ms tick, the way media/worker will. */
-import { JitterBuffer, type JitterBufferOptions, type JitterFrameKind, type PushResult } from '../../../src/media/jitter/index.js';
+import {
+  JitterBuffer,
+  type JitterBufferOptions,
+  type JitterFrameKind,
+  type PushResult,
+} from '../../../src/media/jitter/index.js';
 
 export interface Sent {
   seq: number;
@@ -64,7 +69,8 @@ export function drive(
     while (fifo < jb.frameSamples) {
       const f = jb.pull(tick);
       fifo += f.samples;
-      const id = f.kind === 'normal' ? new DataView(f.data.buffer, f.data.byteOffset + f.offset, 4).getUint32(0) : -1;
+      const id =
+        f.kind === 'normal' ? new DataView(f.data.buffer, f.data.byteOffset + f.offset, 4).getUint32(0) : -1;
       frames.push({
         tick,
         kind: f.kind,
@@ -85,7 +91,14 @@ export function drive(
 export function stream(
   n: number,
   delay: (i: number) => number,
-  { seq0 = 1000, ts0 = 50_000, packetMs = 20, clockRate = 8000, firstId = 0, sendMs = (i: number) => i * packetMs } = {},
+  {
+    seq0 = 1000,
+    ts0 = 50_000,
+    packetMs = 20,
+    clockRate = 8000,
+    firstId = 0,
+    sendMs = (i: number) => i * packetMs,
+  } = {},
 ): Sent[] {
   const ticks = (packetMs * clockRate) / 1000;
   const out: Sent[] = [];

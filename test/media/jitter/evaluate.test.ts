@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTrace, generateTrace, oracle, simulate, standardTraces } from '../../../src/media/jitter/index.js';
+import {
+  evaluateTrace,
+  generateTrace,
+  oracle,
+  simulate,
+  standardTraces,
+} from '../../../src/media/jitter/index.js';
 
 describe('trace generator', () => {
   it('is deterministic for a seed and different across seeds', () => {
@@ -29,7 +35,8 @@ describe('trace generator', () => {
     const t = generateTrace({ seed: 1, driftPpm: 100, talkSpurts: { meanOnMs: 1000, meanOffMs: 1000 } });
     expect([...t.seq]).toContain(0);
     let tsWrapped = false;
-    for (let i = 1; i < t.count; i++) if ((t.timestamp[i] as number) < (t.timestamp[i - 1] as number)) tsWrapped = true;
+    for (let i = 1; i < t.count; i++)
+      if ((t.timestamp[i] as number) < (t.timestamp[i - 1] as number)) tsWrapped = true;
     expect(tsWrapped).toBe(true);
     expect(t.count).toBeLessThan(2500); // silences send nothing
     expect(t.marker.filter((m) => m === 1).length).toBeGreaterThan(10);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStrowgerError } from '../../../src/core/index.js';
 import { JitterBuffer } from '../../../src/media/jitter/index.js';
-import { type Sent, drive, normals, stream } from './drive.js';
+import { drive, normals, type Sent, stream } from './drive.js';
 
 const ids = (d: ReturnType<typeof drive>) => normals(d).map((f) => f.id);
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
@@ -17,7 +17,10 @@ const noInitial = { delayMs: 0 };
 
 describe('jitter buffer', () => {
   it('buffers until the initial delay, then plays every packet once, in order, with its timestamp', () => {
-    const d = drive(stream(50, () => 30), noInitial);
+    const d = drive(
+      stream(50, () => 30),
+      noInitial,
+    );
     expect(d.frames[0]?.kind).toBe('buffering');
     expect(ids(d)).toEqual(range(50));
     const n = normals(d);
@@ -147,7 +150,12 @@ describe('jitter buffer', () => {
   it('plays silence in DTX gaps and re-anchors the delay at the next talk spurt', () => {
     // two spurts; the first with 80 ms extra delay on its packets, the second without
     const first = stream(50, (i) => 30 + (i % 2) * 80);
-    const second = stream(50, () => 30, { seq0: 1050, ts0: 50_000 + 160 * 150, firstId: 50, sendMs: (i) => 3000 + i * 20 });
+    const second = stream(50, () => 30, {
+      seq0: 1050,
+      ts0: 50_000 + 160 * 150,
+      firstId: 50,
+      sendMs: (i) => 3000 + i * 20,
+    });
     second[0]!.marker = true;
     const d = drive([...first, ...second], noInitial);
     expectInOrder(d, 100);
@@ -157,7 +165,9 @@ describe('jitter buffer', () => {
     const s = d.jb.stats();
     expect(s.dropped).toBe(0);
     // the second spurt starts with the delay the (now larger) target asks for, without mid-spurt drops
-    const secondDelays = normals(d).filter((f) => f.id >= 50).map((f) => f.delayMs);
+    const secondDelays = normals(d)
+      .filter((f) => f.id >= 50)
+      .map((f) => f.delayMs);
     const spread = Math.max(...secondDelays) - Math.min(...secondDelays);
     expect(spread).toBeLessThan(21);
   });
@@ -198,10 +208,12 @@ describe('jitter buffer', () => {
 
   it('restarts at once when the SSRC changes', () => {
     const a = stream(30, () => 30).map((p) => ({ ...p, ssrc: 1 }));
-    const b = stream(30, () => 30, { seq0: 40_000, ts0: 777, firstId: 30, sendMs: (i) => 600 + i * 20 }).map((p) => ({
-      ...p,
-      ssrc: 2,
-    }));
+    const b = stream(30, () => 30, { seq0: 40_000, ts0: 777, firstId: 30, sendMs: (i) => 600 + i * 20 }).map(
+      (p) => ({
+        ...p,
+        ssrc: 2,
+      }),
+    );
     const d = drive([...a, ...b], noInitial);
     expect(ids(d)).toEqual(range(60));
   });
@@ -233,7 +245,10 @@ describe('jitter buffer', () => {
   });
 
   it('starts at the initial delay and comes down to the network jitter by dropping a few frames', () => {
-    const d = drive(stream(200, () => 30), { delayMs: 80 });
+    const d = drive(
+      stream(200, () => 30),
+      { delayMs: 80 },
+    );
     const n = normals(d);
     expect(n[0]!.delayMs).toBeGreaterThanOrEqual(80 - 20);
     expect(n.at(-1)!.delayMs).toBeLessThan(20);
@@ -242,7 +257,10 @@ describe('jitter buffer', () => {
   });
 
   it('keeps a fixed delay in fixed mode', () => {
-    const d = drive(stream(200, (i) => 30 + ((i * 7) % 13)), { mode: 'fixed', delayMs: 60 });
+    const d = drive(
+      stream(200, (i) => 30 + ((i * 7) % 13)),
+      { mode: 'fixed', delayMs: 60 },
+    );
     const n = normals(d);
     expect(n.length).toBe(200);
     for (const f of n.slice(20)) {
@@ -283,7 +301,9 @@ describe('jitter buffer', () => {
     d.jb.push({ seq: 5, timestamp: 1, payload: new Uint8Array(1), arrivalMs: 10_000 });
     d.jb.reset();
     expect(d.jb.size).toBe(0);
-    expect(d.jb.push({ seq: 5, timestamp: 1, payload: new Uint8Array(1), arrivalMs: 10_010 })).toBe('buffered');
+    expect(d.jb.push({ seq: 5, timestamp: 1, payload: new Uint8Array(1), arrivalMs: 10_010 })).toBe(
+      'buffered',
+    );
     expect(d.jb.stats().played).toBe(10);
   });
 });

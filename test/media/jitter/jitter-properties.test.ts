@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Sent, drive } from './drive.js';
+import { drive, type Sent } from './drive.js';
 
 /** A random arrival schedule: jitter, bursts of delay, loss, duplicates, wraps, DTX gaps, odd packet sizes. */
 const schedule = fc
@@ -36,7 +36,13 @@ const schedule = fc
         const arrivalMs = send + 20 + ((r * 7919) % (c.jitterMs + 1));
         out.push({ seq: (c.seq0 + i) & 0xffff, timestamp: ts, arrivalMs, marker, id: id++ });
         if ((r * 31) % 100 < c.dupPct) {
-          out.push({ seq: (c.seq0 + i) & 0xffff, timestamp: ts, arrivalMs: arrivalMs + (r % 90), marker, id: id++ });
+          out.push({
+            seq: (c.seq0 + i) & 0xffff,
+            timestamp: ts,
+            arrivalMs: arrivalMs + (r % 90),
+            marker,
+            id: id++,
+          });
         }
       }
       send += c.packetMs;
@@ -97,7 +103,12 @@ describe('jitter buffer invariants (random arrival schedules)', () => {
         (n, seq0, ts0, delay) => {
           const packets: Sent[] = [];
           for (let i = 0; i < n; i++) {
-            packets.push({ seq: (seq0 + i) & 0xffff, timestamp: (ts0 + i * 160) % 2 ** 32, arrivalMs: i * 20 + delay, id: i });
+            packets.push({
+              seq: (seq0 + i) & 0xffff,
+              timestamp: (ts0 + i * 160) % 2 ** 32,
+              arrivalMs: i * 20 + delay,
+              id: i,
+            });
           }
           const d = drive(packets, { delayMs: 0 });
           const ids = d.frames.filter((f) => f.kind === 'normal').map((f) => f.id);

@@ -54,7 +54,12 @@ function worstJoinStep(x: Int16Array, y: Int16Array, frame: number, lost: Set<nu
  * Runs `signal` through the concealer in frames of `frame` samples; frames
  * whose index is in `lost` are concealed instead. Returns the output stream.
  */
-function run(signal: Int16Array, frame: number, lost: (i: number) => boolean, plc = new PcmConcealer()): Int16Array {
+function run(
+  signal: Int16Array,
+  frame: number,
+  lost: (i: number) => boolean,
+  plc = new PcmConcealer(),
+): Int16Array {
   const out = new Int16Array(signal.length);
   const buf = new Int16Array(frame);
   for (let f = 0; f * frame < signal.length; f++) {
@@ -84,7 +89,8 @@ function snrDb(ref: Int16Array, got: Int16Array, from: number, to: number): numb
 
 function maxStep(x: Int16Array, from = 1, to = x.length): number {
   let m = 0;
-  for (let i = Math.max(1, from); i < to; i++) m = Math.max(m, Math.abs((x[i] as number) - (x[i - 1] as number)));
+  for (let i = Math.max(1, from); i < to; i++)
+    m = Math.max(m, Math.abs((x[i] as number) - (x[i - 1] as number)));
   return m;
 }
 
@@ -104,7 +110,11 @@ describe('PCM concealer (G.711 Appendix I style)', () => {
     ['a 110 Hz voiced sound', 110, true],
   ])('continues %s across one lost 20 ms frame with small error', (_name, f0, harmonics) => {
     const n = 3200;
-    const x = harmonics ? voiced(n, f0 as number) : voiced(n, f0 as number).map((_, i) => Math.round(6000 * Math.sin((2 * Math.PI * (f0 as number) * i) / RATE)));
+    const x = harmonics
+      ? voiced(n, f0 as number)
+      : voiced(n, f0 as number).map((_, i) =>
+          Math.round(6000 * Math.sin((2 * Math.PI * (f0 as number) * i) / RATE)),
+        );
     const lostFrame = 10;
     const y = run(x, 160, (i) => i === lostFrame);
     // compare the output over the concealed stretch with the true signal, both 30 samples late
@@ -139,7 +149,9 @@ describe('PCM concealer (G.711 Appendix I style)', () => {
     (seed) => {
       const x = noisyVoiced(8000, 130, seed);
       // isolated losses, a 30 ms burst (period switches), a 100 ms burst (fade and re-entry)
-      const lost = new Set([8, 9, 20, 21, 22, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 60, 61, 70, 71, 72, 73]);
+      const lost = new Set([
+        8, 9, 20, 21, 22, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 60, 61, 70, 71, 72, 73,
+      ]);
       const y = run(x, 80, (i) => lost.has(i));
       expect(worstJoinStep(x, y, 80, lost)).toBeLessThan(1.25);
     },
