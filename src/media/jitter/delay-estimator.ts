@@ -60,6 +60,7 @@ export class DelayEstimator {
   #peakMs = 0;
   #peakUntil = Number.NEGATIVE_INFINITY;
   #lastRelative = 0;
+  #target = 0;
 
   constructor(options: DelayEstimatorOptions) {
     this.#o = options;
@@ -82,41 +83,49 @@ export class DelayEstimator {
     return this.#count;
   }
 
-  /** Records one packet; returns its relative delay (ms). */
-  update(transitMs: number, arrivalMs: number): number {
+  /** Records one packet; its relative delay is then {@link lastRelativeMs}. (Returns nothing: a returned double would be boxed.) */
+  update(transitMs: number, arrivalMs: number): void {
     this.#updateFloor(transitMs, arrivalMs);
     const r = Math.max(0, transitMs - this.#floor);
     this.#lastRelative = r;
     if (this.#count >= this.#o.minSamples) {
-      const q = this.#quantile();
+      this.#quantile();
+      const q = this.#quantileMs;
       const peak = this.#peakAt(arrivalMs);
       const threshold = this.#o.peakThresholdMs;
       if (r > Math.max(q, peak) + threshold) {
         this.#peakMs = r;
         this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
-        return r; // a spike is the peak detector's business, not the histogram's
+        return; // a spike is the peak detector's business, not the histogram's
       }
       if (peak > q && r >= peak - threshold / 2 && r > q + threshold) {
         // still in the spike: keep holding it
         this.#peakMs = Math.max(peak, r);
         this.#peakUntil = arrivalMs + this.#o.peakHoldMs;
-        return r;
+        return;
       }
     }
     this.#addSample(r);
-    return r;
   }
 
-  /** Target relative playout delay (ms) at `nowMs`; `initialMs` until enough samples are in. */
-  targetMs(nowMs: number, initialMs: number): number {
-    if (this.#count < this.#o.minSamples) return initialMs;
-    const t = Math.max(this.#quantile(), this.#peakAt(nowMs));
-    return Math.min(t, this.#o.maxDelayMs);
+  /** Computes the target relative playout delay at `nowMs` ({@link targetMs}); `initialMs` until enough samples are in. */
+  refreshTarget(nowMs: number, initialMs: number): void {
+    if (this.#count < this.#o.minSamples) this.#target = initialMs;
+    else {
+      this.#quantile();
+      this.#target = Math.min(Math.max(this.#quantileMs, this.#peakAt(nowMs)), this.#o.maxDelayMs);
+    }
+  }
+
+  /** The target computed by the last {@link refreshTarget} (ms). */
+  get targetMs(): number {
+    return this.#target;
   }
 
   /** The histogram quantile alone (ms). */
-  quantileMs(): number {
-    return this.#quantile();
+  get quantileMs(): number {
+    this.#quantile();
+    return this.#quantileMs;
   }
 
   /** Forgets everything. */
@@ -221,8 +230,9 @@ export class DelayEstimator {
     this.#dirty = true;
   }
 
-  #quantile(): number {
-    if (!this.#dirty) return this.#quantileMs;
+  /** Brings `#quantileMs` up to date (it returns nothing: a returned double would be boxed). */
+  #quantile(): void {
+    if (!this.#dirty) return;
     this.#dirty = false;
     const h = this.#bins;
     const want = this.#o.quantile * this.#total;
@@ -232,12 +242,11 @@ export class DelayEstimator {
       const v = h[i] as number;
       if (cum + v >= want && v > 0) {
         this.#quantileMs = (i + (want - cum) / v) * w;
-        return this.#quantileMs;
+        return;
       }
       cum += v;
     }
     this.#quantileMs = h.length * w;
-    return this.#quantileMs;
   }
 }
 

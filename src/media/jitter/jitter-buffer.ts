@@ -201,6 +201,8 @@ export class JitterBuffer {
   #refTs = 0;
   #refArrival = 0;
   #candidate = -1;
+  #inTs = 0.5;
+  #inRawTs = 0.5;
   // playout
   #count = 0;
   #nextSeq = 0;
@@ -212,7 +214,7 @@ export class JitterBuffer {
   #holdMs = 0;
   #awaiting = false;
   #lastAdjustMs = Number.NEGATIVE_INFINITY;
-  #targetMs: number;
+  #targetMs = 0.5;
   #curMs = 0;
   #audioEnd = Number.NEGATIVE_INFINITY;
   #startMs = 0;
@@ -314,7 +316,9 @@ export class JitterBuffer {
       this.#refTs = TS_BASE + rawTs;
       this.#refArrival = arrival;
       this.#nextSeq = this.#maxSeq;
-      return this.#accept(this.#maxSeq, this.#refTs, rawTs, seq, p, off, len);
+      this.#inTs = this.#refTs;
+      this.#inRawTs = rawTs;
+      return this.#accept(this.#maxSeq, seq, p, off, len);
     }
     const d = ((seq - this.#maxRawSeq + 32768) & 0xffff) - 32768;
     if (d > this.options.maxDropout || d < -this.options.maxMisorder) {
@@ -349,7 +353,9 @@ export class JitterBuffer {
       this.#discarded++;
       return 'discarded';
     }
-    return this.#accept(ext, ts, rawTs, seq, p, off, len, rebased);
+    this.#inTs = ts;
+    this.#inRawTs = rawTs;
+    return this.#accept(ext, seq, p, off, len, rebased);
   }
 
   /**
@@ -380,13 +386,11 @@ export class JitterBuffer {
     f.nextOffset = -1;
     f.nextLength = 0;
     f.delayMs = 0;
-    const target = this.#adaptive
-      ? clamp(
-          this.#est.targetMs(nowMs, this.options.delayMs),
-          this.options.minDelayMs,
-          this.options.maxDelayMs,
-        )
-      : this.options.delayMs;
+    let target = this.options.delayMs;
+    if (this.#adaptive) {
+      this.#est.refreshTarget(nowMs, this.options.delayMs);
+      target = Math.min(this.options.maxDelayMs, Math.max(this.options.minDelayMs, this.#est.targetMs));
+    }
     this.#targetMs = target;
     const floor = this.#est.floor;
     const F = this.#frameMs;
@@ -550,10 +554,9 @@ export class JitterBuffer {
 
   // ---------------------------------------------------------------- push side
 
+  /** Places a packet whose timeline position is in `#inTs` / `#inRawTs` (fields: doubles passed as arguments get boxed). */
   #accept(
     ext: number,
-    ts: number,
-    rawTs: number,
     rawSeq: number,
     p: JitterPacket,
     off: number,
@@ -561,6 +564,8 @@ export class JitterBuffer {
     rebased = false,
   ): PushResult {
     const arrival = p.arrivalMs;
+    const ts = this.#inTs;
+    const rawTs = this.#inRawTs;
     const hi = this.#seenMask & ext;
     if (ext < this.#nextSeq) {
       if (!this.#anchored && this.#maxSeq - ext < this.#cap && this.#seen[hi] !== ext) {
@@ -655,7 +660,9 @@ export class JitterBuffer {
     this.#refRawTs = rawTs;
     this.#refTs = ts;
     this.#refArrival = p.arrivalMs;
-    return this.#accept(ext, ts, rawTs, seq, p, off, len, true);
+    this.#inTs = ts;
+    this.#inRawTs = rawTs;
+    return this.#accept(ext, seq, p, off, len, true);
   }
 
   // ---------------------------------------------------------------- pull side

@@ -45,6 +45,7 @@ export class PcmConcealer {
   readonly #c1: Float32Array;
   readonly #c2: Float32Array;
   readonly #c3: Float32Array;
+  readonly #scratch: Float32Array;
   #filled = 0;
   #erasing = false;
   #t = 0;
@@ -84,6 +85,7 @@ export class PcmConcealer {
     this.#c1 = new Float32Array(this.#pMax);
     this.#c2 = new Float32Array(2 * this.#pMax);
     this.#c3 = new Float32Array(3 * this.#pMax);
+    this.#scratch = new Float32Array(this.#block);
     this.#buf = this.#c1;
     this.#xfOld = this.#c1;
   }
@@ -132,11 +134,13 @@ export class PcmConcealer {
     const h = this.#hist;
     const H = this.#h;
     h.copyWithin(0, n);
+    const mix = Math.min(n, this.#reLeft);
+    if (mix > 0) this.#synthInto(this.#scratch, 0, mix);
     for (let i = 0; i < n; i++) {
       let x = frame[o + i] as number;
-      if (this.#reLeft > 0) {
+      if (i < mix) {
         const w = (this.#reLen - this.#reLeft + 1) / (this.#reLen + 1);
-        x = this.#synth() * (1 - w) + x * w;
+        x = (this.#scratch[i] as number) * (1 - w) + x * w;
         this.#reLeft--;
       }
       h[H - n + i] = x;
@@ -151,7 +155,7 @@ export class PcmConcealer {
     const h = this.#hist;
     const H = this.#h;
     h.copyWithin(0, n);
-    for (let i = 0; i < n; i++) h[H - n + i] = this.#synth();
+    this.#synthInto(h, H - n, n);
     this.#emit(frame, o, n);
   }
 
@@ -228,38 +232,44 @@ export class PcmConcealer {
     return best;
   }
 
-  /** Next synthetic sample: the repetition, cross-fades and attenuation. */
-  #synth(): number {
-    const t = this.#t;
+  /** Writes the next `n` synthetic samples (repetition, cross-fades, attenuation) to `out` at `off`. */
+  #synthInto(out: Float32Array, off: number, n: number): void {
     const B = this.#block;
-    if (this.#pitch > 0 && (t === B || t === 2 * B) && this.#periods < 3) {
-      const next = this.#periods + 1;
-      if (next * this.#pitch + this.#ola <= this.#filled) {
-        this.#xfOld = this.#buf;
-        this.#xfOldLen = this.#bufLen;
-        this.#xfOldPos = this.#pos;
-        this.#xfLen = this.#ola;
-        this.#xfLeft = this.#ola;
-        this.#buf = next === 2 ? this.#c2 : this.#c3;
-        this.#bufLen = next * this.#pitch;
-        this.#pos %= this.#pitch;
-        this.#periods = next;
+    for (let i = 0; i < n; i++) {
+      const t = this.#t;
+      if (this.#pitch > 0 && (t === B || t === 2 * B) && this.#periods < 3) this.#morePeriods();
+      let y = this.#buf[this.#pos] as number;
+      this.#pos++;
+      if (this.#pos >= this.#bufLen) this.#pos = 0;
+      if (this.#xfLeft > 0) {
+        const w = (this.#xfLen - this.#xfLeft + 1) / (this.#xfLen + 1);
+        const old = this.#xfOld[this.#xfOldPos] as number;
+        this.#xfOldPos++;
+        if (this.#xfOldPos >= this.#xfOldLen) this.#xfOldPos = 0;
+        y = old * (1 - w) + y * w;
+        this.#xfLeft--;
       }
+      this.#t = t + 1;
+      if (t >= B) {
+        const g = 1 - (t - B) / (5 * B);
+        y = g > 0 ? y * g : 0;
+      }
+      out[off + i] = y;
     }
-    let y = this.#buf[this.#pos] as number;
-    this.#pos++;
-    if (this.#pos >= this.#bufLen) this.#pos = 0;
-    if (this.#xfLeft > 0) {
-      const w = (this.#xfLen - this.#xfLeft + 1) / (this.#xfLen + 1);
-      const old = this.#xfOld[this.#xfOldPos] as number;
-      this.#xfOldPos++;
-      if (this.#xfOldPos >= this.#xfOldLen) this.#xfOldPos = 0;
-      y = old * (1 - w) + y * w;
-      this.#xfLeft--;
-    }
-    this.#t = t + 1;
-    if (t < B) return y;
-    const g = 1 - (t - B) / (5 * B);
-    return g > 0 ? y * g : 0;
+  }
+
+  /** Repeats one more pitch period from here on, cross-fading from the shorter repetition. */
+  #morePeriods(): void {
+    const next = this.#periods + 1;
+    if (next * this.#pitch + this.#ola > this.#filled) return;
+    this.#xfOld = this.#buf;
+    this.#xfOldLen = this.#bufLen;
+    this.#xfOldPos = this.#pos;
+    this.#xfLen = this.#ola;
+    this.#xfLeft = this.#ola;
+    this.#buf = next === 2 ? this.#c2 : this.#c3;
+    this.#bufLen = next * this.#pitch;
+    this.#pos %= this.#pitch;
+    this.#periods = next;
   }
 }
