@@ -9,10 +9,12 @@
  *    unplayed shares and the concealed ratio of each. Target: adaptive mean
  *    delay within 1.2x the oracle's on every trace.
  * 2. Cost: push + pull per packet beside a trivial FIFO (copy in, copy out,
- *    no reordering) measured in the same run, and the PCM concealer per frame.
+ *    no reordering) measured in the same run, the PCM concealer per frame,
+ *    and the bytes both allocate (V8's sampling heap profiler).
  *
  * RESULT value: the worst trace's adaptive/oracle mean-delay ratio.
  */
+import { Session } from 'node:inspector';
 import { evaluateTrace, JitterBuffer, PcmConcealer, standardTraces } from '../src/media/jitter/index.js';
 import { compareRates, printResult } from './lib/stats.js';
 
@@ -105,7 +107,7 @@ function runJitter(jb: JitterBuffer, start: number, n: number): void {
     packet.arrivalMs = k * 20 + jitter[k % N]!;
     jb.push(packet);
     const f = jb.pull(k * 20 + 40);
-    sink += f.length;
+    sink = (sink + f.length) | 0;
   }
 }
 
@@ -124,7 +126,7 @@ const cost = compareRates(
       packet.timestamp = (k * 160) % 2 ** 32;
       packet.arrivalMs = k * 20 + jitter[k % N]!;
       fifo.push(packet);
-      sink += fifo.pull();
+      sink = (sink + fifo.pull()) | 0;
     }
     kf += n;
   },
@@ -174,6 +176,48 @@ const plcRate = compareRates(
 process.stdout.write(
   `PCM concealer per 20 ms frame: no loss ${(1e6 / plcRate.a).toFixed(2)} µs, 25% loss ${(1e6 / plcRate.b).toFixed(2)} µs\n`,
 );
+// Allocation: V8's sampling heap profiler, counting objects already collected too
+async function allocatedBytes(fn: () => void): Promise<number> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  fn();
+  const { profile } = (await post('HeapProfiler.stopSampling')) as {
+    profile: { head: { selfSize: number; children: unknown[] } };
+  };
+  session.disconnect();
+  let total = 0;
+  const walk = (n: { selfSize: number; children: unknown[] }) => {
+    total += n.selfSize;
+    for (const c of n.children) walk(c as typeof n);
+  };
+  walk(profile.head);
+  return total;
+}
+const ALLOC_N = 200_000;
+const jbBytes = await allocatedBytes(() => {
+  runJitter(jb, kj, ALLOC_N);
+  kj += ALLOC_N;
+});
+const plcBytes = await allocatedBytes(() => {
+  for (let i = 0; i < ALLOC_N / 10; i++) {
+    nextFrame();
+    if (i % 4 === 3) plc.conceal(frame);
+    else plc.receive(frame);
+  }
+});
+process.stdout.write(
+  `allocation (sampled): push+pull ${(jbBytes / ALLOC_N).toFixed(2)} bytes/packet; PCM concealer ${(plcBytes / (ALLOC_N / 10)).toFixed(2)} bytes/frame\n`,
+);
 if (sink === 42) process.stdout.write('\n');
 
 process.stdout.write(
@@ -190,4 +234,5 @@ printResult({
   worstTimeSharedRatio: Number(worstInterpolated.toFixed(4)),
   pushPullNs: Math.round(nsJitter),
   fifoPushPullNs: Math.round(nsFifo),
+  pushPullBytesPerPacket: Number((jbBytes / ALLOC_N).toFixed(2)),
 });

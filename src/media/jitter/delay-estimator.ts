@@ -57,15 +57,21 @@ export class DelayEstimator {
   #bucket = Number.NEGATIVE_INFINITY;
   #floor = Number.NaN;
 
-  #peakMs = 0;
+  #peakMs = 0.5;
   #peakUntil = Number.NEGATIVE_INFINITY;
-  #lastRelative = 0;
-  #target = 0;
+  #lastRelative = 0.5;
+  #target = 0.5;
+  #peakNow = 0.5;
 
   constructor(options: DelayEstimatorOptions) {
     this.#o = options;
     this.#bins = new Float64Array(Math.ceil(options.maxDelayMs / options.binMs) + 1);
     this.#bucketMs = options.floorWindowMs / FLOOR_BUCKETS;
+    // (fields that hold doubles start as doubles, so V8 stores them in place)
+    this.#peakMs = 0;
+    this.#peakNow = 0;
+    this.#lastRelative = 0;
+    this.#target = 0;
   }
 
   /** Minimum transit over the window, or NaN before the first sample. */
@@ -83,15 +89,33 @@ export class DelayEstimator {
     return this.#count;
   }
 
-  /** Records one packet; its relative delay is then {@link lastRelativeMs}. (Returns nothing: a returned double would be boxed.) */
+  /** Transit of the packet {@link add} records next (ms). */
+  transitMs = 0.5;
+  /** Arrival time of the packet {@link add} records next (ms). */
+  arrivalMs = 0.5;
+
+  /** Records one packet; its relative delay is then {@link lastRelativeMs}. */
   update(transitMs: number, arrivalMs: number): void {
-    this.#updateFloor(transitMs, arrivalMs);
-    const r = Math.max(0, transitMs - this.#floor);
+    this.transitMs = transitMs;
+    this.arrivalMs = arrivalMs;
+    this.add();
+  }
+
+  /**
+   * Records the packet described by {@link transitMs} and {@link arrivalMs}.
+   * (The hot path sets the fields and calls this: doubles passed as arguments to
+   * a call V8 does not inline are boxed, i.e. allocated.)
+   */
+  add(): void {
+    const arrivalMs = this.arrivalMs;
+    this.#updateFloor();
+    const r = Math.max(0, this.transitMs - this.#floor);
     this.#lastRelative = r;
     if (this.#count >= this.#o.minSamples) {
       this.#quantile();
       const q = this.#quantileMs;
-      const peak = this.#peakAt(arrivalMs);
+      this.#peakAt(arrivalMs);
+      const peak = this.#peakNow;
       const threshold = this.#o.peakThresholdMs;
       if (r > Math.max(q, peak) + threshold) {
         this.#peakMs = r;
@@ -105,7 +129,7 @@ export class DelayEstimator {
         return;
       }
     }
-    this.#addSample(r);
+    this.#addSample();
   }
 
   /** Computes the target relative playout delay at `nowMs` ({@link targetMs}); `initialMs` until enough samples are in. */
@@ -113,7 +137,8 @@ export class DelayEstimator {
     if (this.#count < this.#o.minSamples) this.#target = initialMs;
     else {
       this.#quantile();
-      this.#target = Math.min(Math.max(this.#quantileMs, this.#peakAt(nowMs)), this.#o.maxDelayMs);
+      this.#peakAt(nowMs);
+      this.#target = Math.min(Math.max(this.#quantileMs, this.#peakNow), this.#o.maxDelayMs);
     }
   }
 
@@ -144,18 +169,24 @@ export class DelayEstimator {
     this.#lastRelative = 0;
   }
 
-  #peakAt(nowMs: number): number {
-    if (this.#peakMs === 0) return 0;
-    if (nowMs <= this.#peakUntil) return this.#peakMs;
-    const p = this.#peakMs * Math.exp(-(nowMs - this.#peakUntil) / this.#o.peakDecayMs);
-    if (p < this.#o.binMs) {
-      this.#peakMs = 0;
-      return 0;
+  /** Sets `#peakNow`: the spike target at `nowMs`, held, then decaying. */
+  #peakAt(nowMs: number): void {
+    if (this.#peakMs === 0) {
+      this.#peakNow = 0;
+      return;
     }
-    return p;
+    if (nowMs <= this.#peakUntil) {
+      this.#peakNow = this.#peakMs;
+      return;
+    }
+    const p = this.#peakMs * Math.exp(-(nowMs - this.#peakUntil) / this.#o.peakDecayMs);
+    if (p < this.#o.binMs) this.#peakMs = 0;
+    this.#peakNow = this.#peakMs === 0 ? 0 : p;
   }
 
-  #updateFloor(transitMs: number, arrivalMs: number): void {
+  #updateFloor(): void {
+    const transitMs = this.transitMs;
+    const arrivalMs = this.arrivalMs;
     const b = Math.floor(arrivalMs / this.#bucketMs);
     if (b > this.#bucket) {
       const steps = Math.min(FLOOR_BUCKETS, b - this.#bucket);
@@ -205,7 +236,8 @@ export class DelayEstimator {
     this.#dirty = true;
   }
 
-  #addSample(r: number): void {
+  #addSample(): void {
+    const r = this.#lastRelative;
     const h = this.#bins;
     const b = Math.min(h.length - 1, Math.floor(r / this.#o.binMs));
     this.#count++;

@@ -576,7 +576,9 @@ export class JitterBuffer {
       } else {
         this.#seen[hi] = ext;
         this.#late++;
-        this.#est.update(arrival - ts * this.#msPerTick, arrival);
+        this.#est.transitMs = arrival - ts * this.#msPerTick;
+        this.#est.arrivalMs = arrival;
+        this.#est.add();
         return 'late';
       }
     }
@@ -614,7 +616,9 @@ export class JitterBuffer {
     this.#seen[hi] = ext;
     this.#count++;
     if (!rebased) this.#learnPacketTicks(ext, slot);
-    this.#est.update(arrival - ts * this.#msPerTick, arrival);
+    this.#est.transitMs = arrival - ts * this.#msPerTick;
+    this.#est.arrivalMs = arrival;
+    this.#est.add();
     return 'buffered';
   }
 
