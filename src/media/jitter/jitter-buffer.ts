@@ -396,11 +396,13 @@ export class JitterBuffer {
     const F = this.#frameMs;
     if (!this.#anchored) {
       this.#curMs = 0;
-      if (this.#count > 0 && this.#slotOf(this.#nextSeq) >= 0) {
-        const slot = this.#slotOf(this.#nextSeq);
+      const first = this.#firstPresent();
+      if (first >= 0) {
+        const slot = this.#slotIndex(first);
         const cur = nowMs - this.#sTs[slot]! * this.#msPerTick - floor;
         if (cur >= target - 1e-9) {
           this.#anchored = true;
+          this.#nextSeq = first;
           this.#playTs = this.#sTs[slot]!;
           return this.#play(slot);
         }

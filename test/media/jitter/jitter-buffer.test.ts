@@ -228,6 +228,16 @@ describe('jitter buffer', () => {
     expect(jb.stats()).toMatchObject({ received: 20, buffered: 8, discarded: 12 });
   });
 
+  it('starts playing after an overflow before playout even when the oldest left is missing', () => {
+    const jb = new JitterBuffer({ capacity: 4, delayMs: 0 });
+    const payload = new Uint8Array(4);
+    for (const i of [0, 1, 2, 3, 5, 6, 7]) jb.push({ seq: i, timestamp: i * 160, payload, arrivalMs: 0 });
+    // 0..3 were pushed out by 5..7 only as far as needed; the oldest slot left (4) never came
+    const f = jb.pull(100);
+    expect(f.kind).toBe('normal');
+    expect(f.seq).toBe(5);
+  });
+
   it('discards a payload larger than maxPayload', () => {
     const jb = new JitterBuffer({ maxPayload: 16 });
     expect(jb.push({ seq: 1, timestamp: 0, payload: new Uint8Array(17), arrivalMs: 0 })).toBe('discarded');
