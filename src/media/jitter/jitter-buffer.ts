@@ -201,6 +201,8 @@ export class JitterBuffer {
   #refTs = 0;
   #refArrival = 0;
   #candidate = -1;
+  /** First extended sequence number after the last timeline re-base. */
+  #rebaseSeq = -1;
   #inTs = 0.5;
   #inRawTs = 0.5;
   // playout
@@ -341,6 +343,7 @@ export class JitterBuffer {
         // the sender's timestamps jumped: keep the timeline continuous with the arrival time
         ts = this.#rebasedTs(arrival);
         this.#restarts++;
+        this.#rebaseSeq = ext;
         rebased = true;
       }
       this.#maxSeq = ext;
@@ -348,8 +351,8 @@ export class JitterBuffer {
       this.#refRawTs = rawTs;
       this.#refTs = ts;
       this.#refArrival = arrival;
-    } else if (Math.abs(tdMs - seqMs) > jump) {
-      // an old packet from before a timestamp jump: its place on the timeline is unknown
+    } else if (ext < this.#rebaseSeq) {
+      // an old packet from before a timestamp jump or restart: its place on the timeline is unknown
       this.#discarded++;
       return 'discarded';
     }
@@ -546,6 +549,7 @@ export class JitterBuffer {
     this.#haveRef = false;
     this.#ssrc = -1;
     this.#candidate = -1;
+    this.#rebaseSeq = -1;
     this.#anchored = false;
     this.#lastNormalTs = Number.NEGATIVE_INFINITY;
     this.#lastPlayedSeq = -1;
@@ -661,6 +665,7 @@ export class JitterBuffer {
     this.#candidate = -1;
     const ext = this.#maxSeq + 1;
     const ts = this.#rebasedTs(p.arrivalMs);
+    this.#rebaseSeq = ext;
     this.#maxSeq = ext;
     this.#maxRawSeq = seq;
     this.#refRawTs = rawTs;

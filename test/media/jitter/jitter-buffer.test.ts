@@ -172,6 +172,22 @@ describe('jitter buffer', () => {
     expect(spread).toBeLessThan(21);
   });
 
+  it('accepts a packet reordered across a DTX gap (it is not a timestamp jump)', () => {
+    const a = stream(10, (i) => (i === 9 ? 5100 : 30)); // the last packet of the first spurt comes after the next spurt starts
+    const b = stream(10, () => 30, {
+      seq0: 1010,
+      ts0: 50_000 + 160 * 260,
+      firstId: 10,
+      sendMs: (i) => 5200 + i * 20,
+    });
+    b[0]!.marker = true;
+    const d = drive([...a, ...b], noInitial);
+    expect(d.results.get(9)).not.toBe('discarded');
+    expect(d.jb.stats().discarded).toBe(0);
+    expect(d.jb.stats().restarts).toBe(0);
+    expect(ids(d).filter((i) => i >= 10)).toEqual(range(10, 10));
+  });
+
   it.each([10, 30, 40, 60])('handles %i ms packets on a 20 ms tick', (packetMs) => {
     const n = Math.round(3000 / packetMs);
     const pkts = stream(n, (i) => 30 + ((i * 5) % 9), { packetMs });
