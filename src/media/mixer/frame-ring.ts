@@ -10,9 +10,10 @@ import { StrowgerError } from '../../core/index.js';
  * Indices are free-running 32-bit counters published with `Atomics.store` and
  * read with `Atomics.load` (release/acquire), so a frame's samples are visible
  * before its index. The producer publishes its write index once per batch
- * (`batchFrames` writes, or {@link FrameRingWriter.flush}); the consumer
- * publishes its read index once per batch too, so the two threads touch each
- * other's cache lines once per batch, not once per frame.
+ * (`batchFrames` writes, or {@link FrameRingWriter.flush}), so the consumer
+ * sees — and is woken for — whole batches; the consumer publishes its read
+ * index after every read (one plain atomic store), so freed room is visible
+ * to the producer at once; `readBatch` takes a whole batch in one handoff.
  *
  * A full ring drops the newest frame and counts an overrun; reading an empty
  * ring counts an underrun (the caller plays silence or conceals). Both
@@ -86,7 +87,10 @@ export function createFrameRing(options: FrameRingOptions): SharedArrayBuffer {
     throw new StrowgerError('ERR_INVALID_ARGUMENT', 'capacityFrames must be a power of two from 2 to 65536');
   }
   if (!Number.isInteger(batch) || batch < 1 || batch > capacityFrames / 2) {
-    throw new StrowgerError('ERR_INVALID_ARGUMENT', 'batchFrames must be an integer from 1 to capacityFrames/2');
+    throw new StrowgerError(
+      'ERR_INVALID_ARGUMENT',
+      'batchFrames must be an integer from 1 to capacityFrames/2',
+    );
   }
   const sab = new SharedArrayBuffer(frameRingByteLength(frameSamples, capacityFrames));
   const h = new Int32Array(sab, 0, HEADER_INTS);
@@ -110,7 +114,10 @@ interface Views {
 
 function attach(buffer: SharedArrayBuffer): Views {
   if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < HEADER_BYTES) {
-    throw new StrowgerError('ERR_INVALID_ARGUMENT', 'frame ring buffer must be a SharedArrayBuffer from createFrameRing');
+    throw new StrowgerError(
+      'ERR_INVALID_ARGUMENT',
+      'frame ring buffer must be a SharedArrayBuffer from createFrameRing',
+    );
   }
   const header = new Int32Array(buffer, 0, HEADER_INTS);
   const frameSamples = header[H_FRAME] as number;
@@ -130,7 +137,8 @@ function attach(buffer: SharedArrayBuffer): Views {
   const tags = new Int32Array(buffer, HEADER_BYTES, capacity);
   const dataOffset = HEADER_BYTES + capacity * 4;
   const slots: Int16Array[] = [];
-  for (let i = 0; i < capacity; i++) slots.push(new Int16Array(buffer, dataOffset + i * frameSamples * 2, frameSamples));
+  for (let i = 0; i < capacity; i++)
+    slots.push(new Int16Array(buffer, dataOffset + i * frameSamples * 2, frameSamples));
   return { header, tags, slots, frameSamples, capacity, mask: capacity - 1, batch };
 }
 
@@ -220,8 +228,16 @@ export class FrameRingWriter {
   writeBatch(samples: Int16Array, count: number, firstTag = 0): number {
     const v = this.#v;
     const n = v.frameSamples;
-    if (!(samples instanceof Int16Array) || !Number.isInteger(count) || count < 0 || samples.length < count * n) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', 'writeBatch needs an Int16Array of count × frameSamples');
+    if (
+      !(samples instanceof Int16Array) ||
+      !Number.isInteger(count) ||
+      count < 0 ||
+      samples.length < count * n
+    ) {
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        'writeBatch needs an Int16Array of count × frameSamples',
+      );
     }
     this.#cachedRead = Atomics.load(v.header, H_READ);
     const room = v.capacity - ((this.#w - this.#cachedRead) | 0);
@@ -299,7 +315,8 @@ export class FrameRingReader {
     into.set(v.slots[slot] as Int16Array);
     this.#lastTag = v.tags[slot] as number;
     this.#r = (this.#r + 1) | 0;
-    if (((this.#r - this.#publishedRead) | 0) >= v.batch || this.#r === this.#cachedWrite) this.#publishRead();
+    // the freed slot is published at once, so the writer never sees a full ring that is not
+    this.#publishRead();
     return true;
   }
 
@@ -311,8 +328,16 @@ export class FrameRingReader {
   readBatch(into: Int16Array, maxFrames: number, tags?: Int32Array): number {
     const v = this.#v;
     const n = v.frameSamples;
-    if (!(into instanceof Int16Array) || !Number.isInteger(maxFrames) || maxFrames < 0 || into.length < maxFrames * n) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', 'readBatch needs an Int16Array of maxFrames × frameSamples');
+    if (
+      !(into instanceof Int16Array) ||
+      !Number.isInteger(maxFrames) ||
+      maxFrames < 0 ||
+      into.length < maxFrames * n
+    ) {
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        'readBatch needs an Int16Array of maxFrames × frameSamples',
+      );
     }
     this.#cachedWrite = Atomics.load(v.header, H_WRITE);
     const k = Math.min(maxFrames, (this.#cachedWrite - this.#r) | 0);

@@ -4,43 +4,44 @@
  * ring that carries frames between media workers. Pure: PCM Int16Array
  * frames in, frames out; no I/O, no timers, no threads.
  */
+
 export {
+  createFrameRing,
+  type FrameRingOptions,
+  FrameRingReader,
+  type FrameRingStats,
+  FrameRingWriter,
+  frameRingByteLength,
+  frameRingStats,
+} from './frame-ring.js';
+export {
+  dbfsToMeanSquare,
+  dbToGain,
+  FULL_SCALE_MEAN_SQUARE,
+  frameLevelDbfs,
+  gainToDb,
+  meanSquareToDbfs,
+} from './levels.js';
+export {
+  type LimiterKind,
+  MAX_GAIN,
+  type MemberMode,
+  type MemberOptions,
+  MIXER_DEFAULTS,
   Mixer,
-  type MixerOptions,
-  type MixerSampleRate,
-  type MixerMember,
   type MixerEvents,
   type MixerInputs,
+  type MixerMember,
+  type MixerOptions,
+  type MixerSampleRate,
   type MixerStats,
-  type MemberOptions,
-  type MemberMode,
-  type LimiterKind,
-  MIXER_DEFAULTS,
-  MAX_GAIN,
 } from './mixer.js';
 export {
-  TalkDetector,
-  type TalkDetectionOptions,
-  type TalkTransition,
   TALK_DETECTION_DEFAULTS,
   TALK_NONE,
   TALK_STARTED,
   TALK_STOPPED,
+  type TalkDetectionOptions,
+  TalkDetector,
+  type TalkTransition,
 } from './talk-detector.js';
-export {
-  createFrameRing,
-  frameRingByteLength,
-  frameRingStats,
-  FrameRingWriter,
-  FrameRingReader,
-  type FrameRingOptions,
-  type FrameRingStats,
-} from './frame-ring.js';
-export {
-  FULL_SCALE_MEAN_SQUARE,
-  dbfsToMeanSquare,
-  meanSquareToDbfs,
-  dbToGain,
-  gainToDb,
-  frameLevelDbfs,
-} from './levels.js';

@@ -67,6 +67,12 @@ export interface MemberOptions {
   mode?: MemberMode;
   /** Whisper target(s); required with `mode: 'whisper'`. */
   target?: string | readonly string[];
+  /**
+   * Talk-gate this member (default: the mixer's `gate`). Turn it off for
+   * sources that must always be mixed when present: a link to a bridge
+   * half in another worker (already gated there), a player, music.
+   */
+  gate?: boolean;
 }
 
 /** What a caller can read about a member: the state applied at the last tick. */
@@ -83,6 +89,8 @@ export interface MixerMember {
   readonly gainOut: number;
   readonly mode: MemberMode;
   readonly targets: readonly string[];
+  /** Whether this member is talk-gated. */
+  readonly gate: boolean;
   /** Ticks in which no input frame was supplied (treated as silence). */
   readonly missingFrames: number;
   /** True once the member joined the mix (from the tick after `addMember`). */
@@ -127,6 +135,7 @@ class MemberState implements MixerMember {
   wGainOut: number;
   wMode: MemberMode;
   wTargets: string[];
+  wGate: boolean;
 
   // applied
   muted = false;
@@ -135,6 +144,7 @@ class MemberState implements MixerMember {
   gainOut = 1;
   mode: MemberMode = 'normal';
   targets: readonly string[] = [];
+  gate = true;
   active = false;
   missingFrames = 0;
 
@@ -148,7 +158,7 @@ class MemberState implements MixerMember {
   exSpeakers: MemberState[] = [];
   exDelta: Float64Array = new Float64Array(0);
 
-  constructor(id: string, frameSamples: number, detector: TalkDetector, o: MemberOptions) {
+  constructor(id: string, frameSamples: number, detector: TalkDetector, o: MemberOptions, gate: boolean) {
     this.id = id;
     this.output = new Int16Array(frameSamples);
     this.contrib = new Int32Array(frameSamples);
@@ -159,6 +169,7 @@ class MemberState implements MixerMember {
     this.wGainOut = o.gainOut ?? 1;
     this.wMode = o.mode ?? 'normal';
     this.wTargets = targetList(o.target);
+    this.wGate = o.gate ?? gate;
   }
 
   get talking(): boolean {
@@ -239,7 +250,10 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', "limiter must be 'saturate' or 'soft'");
     }
     if (!Number.isInteger(o.maxMembers) || o.maxMembers < 1 || o.maxMembers > MAX_MEMBERS_LIMIT) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `maxMembers must be an integer from 1 to ${MAX_MEMBERS_LIMIT}`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `maxMembers must be an integer from 1 to ${MAX_MEMBERS_LIMIT}`,
+      );
     }
     this.sampleRate = o.sampleRate;
     this.frameMs = o.frameMs;
@@ -297,7 +311,8 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     if (typeof id !== 'string' || id.length === 0) {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'member id must be a non-empty string');
     }
-    if (this.#declared.has(id)) throw new StrowgerError('ERR_INVALID_ARGUMENT', `member ${id} already exists`);
+    if (this.#declared.has(id))
+      throw new StrowgerError('ERR_INVALID_ARGUMENT', `member ${id} already exists`);
     if (this.#declared.size >= this.maxMembers) {
       throw new StrowgerError('ERR_INVALID_STATE', `mixer is full (${this.maxMembers} members)`);
     }
@@ -309,6 +324,7 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       this.frameSamples,
       new TalkDetector(this.talkOptions, this.frameSamples, this.frameMs),
       options,
+      this.gate,
     );
     this.#declared.set(id, m);
     this.#dirty = true;
@@ -425,7 +441,6 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     const total = this.#total;
     total.fill(0);
     let events = 0;
-    const gate = this.gate;
     const startMs = this.#ticks * this.frameMs;
     for (let k = 0; k < n; k++) {
       const m = active[k] as MemberState;
@@ -457,7 +472,7 @@ export class Mixer extends TypedEmitter<MixerEvents> {
         this.#eventTimes[events] = t === TALK_STARTED ? startMs : startMs + this.frameMs;
         events++;
       }
-      m.mixed = f !== null && !m.muted && (!gate || m.detector.talking);
+      m.mixed = f !== null && !m.muted && (!m.gate || m.detector.talking);
       m.inTotal = m.mixed && m.broadcast;
       if (m.inTotal) {
         const c = m.contrib;
@@ -509,6 +524,7 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       this.#limited += limitInto(out, s, L, soft);
     }
 
+    for (let k = 0; k < n; k++) frames[k] = null;
     this.#ticks++;
     for (let e = 0; e < events; e++) {
       const m = this.#events[e] as MemberState;
@@ -545,10 +561,12 @@ export class Mixer extends TypedEmitter<MixerEvents> {
     }
     if (mode !== 'whisper') return;
     const targets = targetList(target);
-    if (targets.length === 0) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'whisper needs a target member');
+    if (targets.length === 0)
+      throw new StrowgerError('ERR_INVALID_ARGUMENT', 'whisper needs a target member');
     for (const t of targets) {
       if (t === id) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'a member cannot whisper to itself');
-      if (!this.#declared.has(t)) throw new StrowgerError('ERR_INVALID_ARGUMENT', `no member ${t} in this mixer`);
+      if (!this.#declared.has(t))
+        throw new StrowgerError('ERR_INVALID_ARGUMENT', `no member ${t} in this mixer`);
     }
   }
 
@@ -567,6 +585,7 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       m.deaf = m.wDeaf;
       m.gainIn = m.wGainIn;
       m.gainOut = m.wGainOut;
+      m.gate = m.wGate;
       m.mode = m.wMode;
       // a whisper target that left since is simply dropped
       m.targets = m.wTargets.filter((t) => this.#declared.has(t));
