@@ -24,23 +24,32 @@ export class SineSource {
 
 /**
  * Amplitude (peak, in sample units) of the component at `freq` in `samples`,
- * by the Goertzel algorithm. Exact for a sine with a whole number of cycles
- * in the window; choose window lengths accordingly.
+ * by the Goertzel algorithm. With the rectangular window it is exact for a
+ * sine with a whole number of cycles in the window; the Hann window trades
+ * resolution for low leakage when the frequency is off-bin.
  */
-export function goertzelAmplitude(samples: ArrayLike<number>, freq: number, sampleRate: number): number {
+export function goertzelAmplitude(
+  samples: ArrayLike<number>,
+  freq: number,
+  sampleRate: number,
+  window: 'rect' | 'hann' = 'rect',
+): number {
   const n = samples.length;
   const w = (2 * Math.PI * freq) / sampleRate;
   const coeff = 2 * Math.cos(w);
   let s1 = 0;
   let s2 = 0;
+  let wsum = 0;
   for (let i = 0; i < n; i++) {
-    const s0 = (samples[i] as number) + coeff * s1 - s2;
+    const g = window === 'hann' ? 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)) : 1;
+    wsum += g;
+    const s0 = (samples[i] as number) * g + coeff * s1 - s2;
     s2 = s1;
     s1 = s0;
   }
   const re = s1 - s2 * Math.cos(w);
   const im = s2 * Math.sin(w);
-  return (2 * Math.sqrt(re * re + im * im)) / n;
+  return (2 * Math.sqrt(re * re + im * im)) / wsum;
 }
 
 /** Concatenates frames into one Int16Array. */
