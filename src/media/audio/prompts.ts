@@ -158,6 +158,7 @@ const DEFS = {
     for: 'for',
     to: 'to',
     or: 'or',
+    // biome-ignore lint/suspicious/noThenProperty: a prompt named "then"; DEFS is data, never awaited
     then: 'then',
     now: 'now',
     is: 'is',

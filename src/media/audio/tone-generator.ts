@@ -187,8 +187,7 @@ export class ToneGenerator {
           }
           if (env < 1) v *= env;
         }
-        const r = Math.round(v);
-        frame[start + j] = r > 32767 ? 32767 : r < -32768 ? -32768 : r;
+        frame[start + j] = Math.max(-32768, Math.min(32767, Math.round(v)));
       }
     }
     // every frequency's clock runs on, sounding or not: phase-continuous across frames
