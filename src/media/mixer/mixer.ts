@@ -449,21 +449,12 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       if (f === null) {
         m.missingFrames++;
       } else {
-        const g = m.gainIn;
-        const c = m.contrib;
-        if (g === 1) {
-          for (let i = 0; i < L; i++) {
-            const v = f[i] as number;
-            c[i] = v;
-            sumSq += v * v;
-          }
-        } else {
-          for (let i = 0; i < L; i++) {
-            const v = Math.round((f[i] as number) * g);
-            c[i] = v;
-            sumSq += v * v;
-          }
+        // energy first (read-only); most members of a big bridge stop here
+        for (let i = 0; i < L; i++) {
+          const v = f[i] as number;
+          sumSq += v * v;
         }
+        sumSq *= m.gainIn * m.gainIn;
       }
       const t = m.detector.update(sumSq);
       if (t !== 0) {
@@ -474,9 +465,26 @@ export class Mixer extends TypedEmitter<MixerEvents> {
       }
       m.mixed = f !== null && !m.muted && (!m.gate || m.detector.talking);
       m.inTotal = m.mixed && m.broadcast;
-      if (m.inTotal) {
-        const c = m.contrib;
-        for (let i = 0; i < L; i++) total[i] = (total[i] as number) + (c[i] as number);
+      if (!m.mixed) continue;
+      const src = f as Int16Array;
+      const c = m.contrib;
+      const g = m.gainIn;
+      if (g === 1) {
+        if (m.inTotal) {
+          for (let i = 0; i < L; i++) {
+            const v = src[i] as number;
+            c[i] = v;
+            total[i] = (total[i] as number) + v;
+          }
+        } else {
+          for (let i = 0; i < L; i++) c[i] = src[i] as number;
+        }
+      } else {
+        for (let i = 0; i < L; i++) {
+          const v = Math.round((src[i] as number) * g);
+          c[i] = v;
+          if (m.inTotal) total[i] = (total[i] as number) + v;
+        }
       }
     }
 
@@ -500,6 +508,11 @@ export class Mixer extends TypedEmitter<MixerEvents> {
           commonReady = true;
         }
         out.set(this.#common);
+        continue;
+      }
+      if (m.inTotal && exActive === 0 && gOut === 1) {
+        // the usual talker: everyone but itself, in one pass
+        this.#limited += limitDiffInto(out, total, m.contrib, L, soft);
         continue;
       }
       const s = this.#scratch;
@@ -642,6 +655,50 @@ export class Mixer extends TypedEmitter<MixerEvents> {
   }
 }
 
+/** `out = limit(total − own)`: the talker's mix in one pass. Returns how many samples were limited. */
+function limitDiffInto(
+  out: Int16Array,
+  total: Int32Array,
+  own: Int32Array,
+  n: number,
+  soft: boolean,
+): number {
+  if (soft) {
+    let limited = 0;
+    for (let i = 0; i < n; i++) {
+      const v = (total[i] as number) - (own[i] as number);
+      if (v > SOFT_KNEE || v < -SOFT_KNEE) {
+        out[i] = softLimit(v);
+        limited++;
+      } else out[i] = v;
+    }
+    return limited;
+  }
+  let limited = 0;
+  for (let i = 0; i < n; i++) {
+    let v = (total[i] as number) - (own[i] as number);
+    if (v > 32767) {
+      v = 32767;
+      limited++;
+    } else if (v < -32768) {
+      v = -32768;
+      limited++;
+    }
+    out[i] = v;
+  }
+  return limited;
+}
+
+/** The soft limiter's curve for |v| above the knee. */
+function softLimit(v: number): number {
+  if (v > 0) {
+    const a = v - SOFT_KNEE;
+    return SOFT_KNEE + Math.round((a * SOFT_RANGE_HI) / (a + SOFT_RANGE_HI));
+  }
+  const a = -SOFT_KNEE - v;
+  return -SOFT_KNEE - Math.round((a * SOFT_RANGE_LO) / (a + SOFT_RANGE_LO));
+}
+
 /**
  * Writes `src` (sums, may exceed 16 bits) into `out` with the limiter;
  * returns how many samples were limited.
@@ -650,17 +707,11 @@ function limitInto(out: Int16Array, src: Int32Array | Float64Array, n: number, s
   let limited = 0;
   if (soft) {
     for (let i = 0; i < n; i++) {
-      let v = src[i] as number;
-      if (v > SOFT_KNEE) {
-        const a = v - SOFT_KNEE;
-        v = SOFT_KNEE + Math.round((a * SOFT_RANGE_HI) / (a + SOFT_RANGE_HI));
+      const v = src[i] as number;
+      if (v > SOFT_KNEE || v < -SOFT_KNEE) {
+        out[i] = softLimit(v);
         limited++;
-      } else if (v < -SOFT_KNEE) {
-        const a = -SOFT_KNEE - v;
-        v = -SOFT_KNEE - Math.round((a * SOFT_RANGE_LO) / (a + SOFT_RANGE_LO));
-        limited++;
-      }
-      out[i] = v;
+      } else out[i] = v;
     }
   } else {
     for (let i = 0; i < n; i++) {

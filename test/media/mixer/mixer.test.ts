@@ -467,6 +467,22 @@ describe('mixer: talk detection', () => {
     expect(Array.from(open.output('b'))).toEqual(Array.from(hum));
   });
 
+  it('a member added with gate: false is always mixed (a link to another worker, a player)', () => {
+    const m = mixer();
+    m.addMember('link', { gate: false });
+    m.addMember('a');
+    const hum = atLevel(-60);
+    m.mixTick(
+      new Map([
+        ['link', hum],
+        ['a', hum],
+      ]),
+    );
+    expect(Array.from(m.output('a'))).toEqual(Array.from(hum)); // the link's quiet audio passes
+    expect(m.output('link').every((v) => v === 0)).toBe(true); // a's hum is gated
+    expect(m.member('link').gate).toBe(false);
+  });
+
   it('reports the level of the last frame in dBFS', () => {
     const m = mixer();
     m.addMember('a');
