@@ -58,6 +58,7 @@ function naiveTick(frames: Int16Array[], outs: Int16Array[]): void {
     for (let i = 0; i < L; i++) {
       let acc = 0;
       for (let s = 0; s < n; s++) if (s !== l) acc += (frames[s] as Int16Array)[i] as number;
+      // biome-ignore lint/complexity/useMathMinMax: the saturation as the plain loop writes it
       out[i] = acc > 32767 ? 32767 : acc < -32768 ? -32768 : acc;
     }
   }
@@ -79,7 +80,11 @@ function usPerOp(fn: (n: number) => void, ms: number): number {
 function interleaved(fns: Array<(n: number) => void>, rounds: number, ms: number): number[] {
   for (const fn of fns) usPerOp(fn, 50); // warm up the JIT
   const samples = fns.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => samples[i]?.push(usPerOp(fn, ms)));
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      samples[i]?.push(usPerOp(fn, ms));
+    });
+  }
   return samples.map((xs) => median(xs));
 }
 
