@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   'media/codecs': 2,
   'media/jitter': 2,
   'media/mixer': 2,
+  'media/audio': 2,
   acd: 2,
   'sip/transport': 3,
   'media/worker': 3,
