@@ -10,67 +10,107 @@ import { opusFactory } from './opus.js';
 
 export {
   type AudioCodec,
-  type CodecOptions,
   type CodecFactory,
-  type SyncCodecDefinition,
-  type PcmEncoder,
-  type PcmDecoder,
-  type ComposedCodecInfo,
+  type CodecOptions,
   CodecRegistry,
-  syncCodecFactory,
+  type ComposedCodecInfo,
   composeCodec,
+  type PcmDecoder,
+  type PcmEncoder,
   rtpTimestampDelta,
+  type SyncCodecDefinition,
+  syncCodecFactory,
 } from './codec.js';
 export {
-  G711Codec,
-  linearToUlaw,
-  ulawToLinear,
-  linearToAlaw,
+  ALAW_DECODE_TABLE,
   alawToLinear,
-  encodeUlaw,
+  decodeAlaw,
   decodeUlaw,
   encodeAlaw,
-  decodeAlaw,
-  ULAW_DECODE_TABLE,
-  ALAW_DECODE_TABLE,
-  pcmuFactory,
+  encodeUlaw,
+  G711Codec,
+  linearToAlaw,
+  linearToUlaw,
   pcmaFactory,
+  pcmuFactory,
+  ULAW_DECODE_TABLE,
+  ulawToLinear,
 } from './g711.js';
-export { L16Codec, L16_SAMPLE_RATES, l16Factory } from './l16.js';
+export { L16_SAMPLE_RATES, L16Codec, l16Factory } from './l16.js';
 export {
+  createOpusCodec,
+  loadOpus,
+  OPUS_DEFAULTS,
+  OPUS_SAMPLE_RATES,
   OpusCodec,
   type OpusOptions,
   type OpusSettings,
-  OPUS_DEFAULTS,
-  OPUS_SAMPLE_RATES,
-  createOpusCodec,
-  loadOpus,
   opusFactory,
   plcToc,
 } from './opus.js';
 export {
-  Resampler,
-  type ResamplerOptions,
+  designResampler,
   type FilterDesign,
   RESAMPLER_DEFAULTS,
-  designResampler,
+  Resampler,
+  type ResamplerOptions,
   resampleBuffer,
 } from './resampler.js';
 
 /** A new registry holding the built-in codecs (PCMU, PCMA, L16, opus), ready for plug-ins. */
 export function createCodecRegistry(): CodecRegistry {
-  return new CodecRegistry().register(pcmuFactory).register(pcmaFactory).register(l16Factory).register(opusFactory);
+  return new CodecRegistry()
+    .register(pcmuFactory)
+    .register(pcmaFactory)
+    .register(l16Factory)
+    .register(opusFactory);
 }
 
 /** The process-wide (per-thread) registry that {@link createCodec} uses. Register plug-ins here. */
 export const codecs: CodecRegistry = createCodecRegistry();
 
 /** Creates a codec by SDP encoding name from {@link codecs}; works for every codec, including opus. */
-export function createCodec(name: string, options?: import('./codec.js').CodecOptions): Promise<import('./codec.js').AudioCodec> {
+export function createCodec(
+  name: string,
+  options?: import('./codec.js').CodecOptions,
+): Promise<import('./codec.js').AudioCodec> {
   return codecs.create(name, options);
 }
 
 /** Synchronous {@link createCodec}; throws `ERR_NOT_SUPPORTED` for opus (its decoder instantiates WASM asynchronously). */
-export function createCodecSync(name: string, options?: import('./codec.js').CodecOptions): import('./codec.js').AudioCodec {
+export function createCodecSync(
+  name: string,
+  options?: import('./codec.js').CodecOptions,
+): import('./codec.js').AudioCodec {
   return codecs.createSync(name, options);
 }
+export {
+  DBM0_PEAK,
+  DTMF_COL_HZ,
+  DTMF_DETECTOR_DEFAULTS,
+  DTMF_KEYPAD,
+  DTMF_ROW_HZ,
+  DtmfDetector,
+  type DtmfDetectorEvents,
+  type DtmfDetectorOptions,
+  type DtmfDigitEvent,
+  DtmfGenerator,
+  type DtmfGeneratorOptions,
+  dbm0ToPower,
+  dtmfTone,
+  powerToDbm0,
+} from './dtmf.js';
+export {
+  decodeWav,
+  encodeWav,
+  parseWavHeader,
+  patchWavHeader,
+  WAV_HEADER_BYTES,
+  type WavAudio,
+  type WavEncoding,
+  type WavInfo,
+  WavParseError,
+  type WavReadOptions,
+  WavWriter,
+  writeWavHeader,
+} from './wav.js';

@@ -23,7 +23,8 @@ export class L16Codec implements AudioCodec {
     if (!L16_SAMPLE_RATES.includes(rate)) {
       throw new StrowgerError('ERR_NOT_SUPPORTED', `L16 at ${rate} Hz (have ${L16_SAMPLE_RATES.join(', ')})`);
     }
-    if (channels !== 1 && channels !== 2) throw new StrowgerError('ERR_NOT_SUPPORTED', 'L16 is mono or stereo');
+    if (channels !== 1 && channels !== 2)
+      throw new StrowgerError('ERR_NOT_SUPPORTED', 'L16 is mono or stereo');
     this.sampleRate = rate;
     this.clockRate = rate;
     this.channels = channels;
@@ -54,8 +55,11 @@ export class L16Codec implements AudioCodec {
   decode(payload: Uint8Array, out: Int16Array, bytes = payload.length): number {
     if (this.#closed) throw new StrowgerError('ERR_CLOSED', 'L16 codec is closed');
     checkLength(bytes, payload.length, 'bytes');
-    if ((bytes & 1) !== 0 || ((bytes >> 1) % this.channels) !== 0) {
-      throw new StrowgerError('ERR_CODEC', `L16 payload of ${bytes} bytes is not whole ${this.channels}-channel samples`);
+    if ((bytes & 1) !== 0 || (bytes >> 1) % this.channels !== 0) {
+      throw new StrowgerError(
+        'ERR_CODEC',
+        `L16 payload of ${bytes} bytes is not whole ${this.channels}-channel samples`,
+      );
     }
     const n = bytes >> 1;
     checkCapacity(n, out.length, 'output buffer');

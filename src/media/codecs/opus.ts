@@ -28,7 +28,13 @@
  * for exactly the lost time.
  */
 import { StrowgerError } from '../../core/index.js';
-import { type AudioCodec, type CodecFactory, type CodecOptions, checkCapacity, checkLength } from './codec.js';
+import {
+  type AudioCodec,
+  type CodecFactory,
+  type CodecOptions,
+  checkCapacity,
+  checkLength,
+} from './codec.js';
 
 type NativeModule = import('opusscript/build/opusscript_native_wasm.js').OpusScriptNative;
 type NativeHandler = import('opusscript/build/opusscript_native_wasm.js').OpusScriptHandler;
@@ -102,7 +108,11 @@ interface OpusDecoderInternals {
   ready: Promise<void>;
   free(): void;
   _decoder: number;
-  _common: { wasm: { opus_frame_decode_float_deinterleaved(dec: number, inPtr: number, len: number, outPtr: number): number } };
+  _common: {
+    wasm: {
+      opus_frame_decode_float_deinterleaved(dec: number, inPtr: number, len: number, outPtr: number): number;
+    };
+  };
   _input: { ptr: number; len: number; buf: Uint8Array };
   _output: { ptr: number; len: number; buf: Float32Array };
 }
@@ -168,7 +178,10 @@ export class OpusCodec implements AudioCodec {
 
   /** Use {@link createOpusCodec}: the decoder half must be awaited. */
   constructor(rt: OpusRuntime, decoder: OpusDecoderInternals, options: OpusOptions) {
-    const o: Omit<OpusSettings, 'bitrate'> & { bitrate?: number } = { ...OPUS_DEFAULTS, ...stripUndefined(options) };
+    const o: Omit<OpusSettings, 'bitrate'> & { bitrate?: number } = {
+      ...OPUS_DEFAULTS,
+      ...stripUndefined(options),
+    };
     this.sampleRate = o.sampleRate;
     this.channels = o.channels;
     const bitrate = o.bitrate ?? (o.sampleRate <= 8000 ? 16000 : o.sampleRate <= 16000 ? 24000 : 32000);
@@ -250,7 +263,8 @@ export class OpusCodec implements AudioCodec {
     checkLength(bytes, payload.length, 'bytes');
     if (bytes === 0) throw new StrowgerError('ERR_CODEC', 'empty Opus payload');
     const input = dec._input;
-    if (bytes > input.len) throw new StrowgerError('ERR_CODEC', `Opus payload of ${bytes} bytes is too large`);
+    if (bytes > input.len)
+      throw new StrowgerError('ERR_CODEC', `Opus payload of ${bytes} bytes is too large`);
     const inBuf = input.buf;
     for (let i = 0; i < bytes; i++) inBuf[i] = payload[i] as number;
     const n = this.#decode(dec._decoder, input.ptr, bytes, dec._output.ptr);
@@ -268,7 +282,10 @@ export class OpusCodec implements AudioCodec {
     if (this.#closed || !dec) throw new StrowgerError('ERR_CLOSED', 'opus codec is closed');
     const tenMs = (this.sampleRate / 100) * this.channels;
     if (!Number.isInteger(samples) || samples <= 0 || samples % tenMs !== 0) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `conceal() takes a multiple of 10 ms (${tenMs} samples)`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `conceal() takes a multiple of 10 ms (${tenMs} samples)`,
+      );
     }
     checkCapacity(samples, out.length, 'output buffer');
     if (this.#lastToc < 0) {
@@ -315,7 +332,7 @@ export class OpusCodec implements AudioCodec {
       const base = c * n;
       for (let i = 0, o = at + c; i < n; i++, o += ch) {
         const v = Math.round((f[base + i] as number) * 32768);
-        out[o] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        out[o] = v > 32767 ? 32767 : Math.max(v, -32768);
       }
     }
     return n * ch;
@@ -331,8 +348,10 @@ export function plcToc(toc: number, twentyMs: boolean): number {
   const config = toc >> 3;
   const stereo = toc & 0x4;
   let c: number;
-  if (config < 12) c = (config & ~3) | (twentyMs ? 1 : 0); // SILK: 10, 20, 40, 60 ms
-  else if (config < 16) c = (config & ~1) | (twentyMs ? 1 : 0); // Hybrid: 10, 20 ms
+  if (config < 12)
+    c = (config & ~3) | (twentyMs ? 1 : 0); // SILK: 10, 20, 40, 60 ms
+  else if (config < 16)
+    c = (config & ~1) | (twentyMs ? 1 : 0); // Hybrid: 10, 20 ms
   else c = (config & ~3) | (twentyMs ? 3 : 2); // CELT: 2.5, 5, 10, 20 ms
   return (c << 3) | stereo;
 }
@@ -357,7 +376,10 @@ function validate(options: OpusOptions): void {
   if (complexity !== undefined && !(Number.isInteger(complexity) && complexity >= 0 && complexity <= 10)) {
     throw new StrowgerError('ERR_INVALID_ARGUMENT', 'complexity must be an integer in [0, 10]');
   }
-  if (packetLossPercent !== undefined && !(Number.isInteger(packetLossPercent) && packetLossPercent >= 0 && packetLossPercent <= 100)) {
+  if (
+    packetLossPercent !== undefined &&
+    !(Number.isInteger(packetLossPercent) && packetLossPercent >= 0 && packetLossPercent <= 100)
+  ) {
     throw new StrowgerError('ERR_INVALID_ARGUMENT', 'packetLossPercent must be an integer in [0, 100]');
   }
   if (application !== undefined && !(application in APPLICATIONS)) {
@@ -380,7 +402,10 @@ export async function createOpusCodec(options: OpusOptions = {}): Promise<OpusCo
     !(decoder._output?.buf instanceof Float32Array)
   ) {
     decoder.free?.();
-    throw new StrowgerError('ERR_NOT_SUPPORTED', 'this opus-decoder version does not expose the frame decoder it wraps');
+    throw new StrowgerError(
+      'ERR_NOT_SUPPORTED',
+      'this opus-decoder version does not expose the frame decoder it wraps',
+    );
   }
   return new OpusCodec(rt, decoder, options);
 }

@@ -85,13 +85,17 @@ export function designResampler(
     ['outputRate', outputRate],
   ] as const) {
     if (!Number.isInteger(r) || r < 1000 || r > 384000) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `${name} must be an integer in [1000, 384000], got ${r}`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `${name} must be an integer in [1000, 384000], got ${r}`,
+      );
     }
   }
   if (!(stopbandDb >= 20 && stopbandDb <= 150)) {
     throw new StrowgerError('ERR_INVALID_ARGUMENT', 'stopbandDb must be in [20, 150]');
   }
-  if (!(passband > 0.1 && passband < 1)) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'passband must be in (0.1, 1)');
+  if (!(passband > 0.1 && passband < 1))
+    throw new StrowgerError('ERR_INVALID_ARGUMENT', 'passband must be in (0.1, 1)');
   const g = gcd(inputRate, outputRate);
   const up = outputRate / g;
   const down = inputRate / g;
@@ -105,9 +109,15 @@ export function designResampler(
   const taps = Math.max(2, Math.ceil(n / up));
   n = taps * up;
   if (n > MAX_COEFFICIENTS) {
-    throw new StrowgerError('ERR_NOT_SUPPORTED', `resampling ${inputRate} → ${outputRate} needs ${n} coefficients`);
+    throw new StrowgerError(
+      'ERR_NOT_SUPPORTED',
+      `resampling ${inputRate} → ${outputRate} needs ${n} coefficients`,
+    );
   }
-  const beta = stopbandDb > 50 ? 0.1102 * (stopbandDb - 8.7) : 0.5842 * (stopbandDb - 21) ** 0.4 + 0.07886 * (stopbandDb - 21);
+  const beta =
+    stopbandDb > 50
+      ? 0.1102 * (stopbandDb - 8.7)
+      : 0.5842 * (stopbandDb - 21) ** 0.4 + 0.07886 * (stopbandDb - 21);
   const i0b = besselI0(beta);
   const fc = cutoffHz / fs; // cycles per prototype sample
   const mid = (n - 1) / 2;
@@ -162,7 +172,12 @@ export class Resampler {
     if (!Number.isInteger(channels) || channels < 1 || channels > 8) {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'channels must be an integer in [1, 8]');
     }
-    this.design = designResampler(options.inputRate, options.outputRate, options.stopbandDb, options.passband);
+    this.design = designResampler(
+      options.inputRate,
+      options.outputRate,
+      options.stopbandDb,
+      options.passband,
+    );
     this.inputRate = options.inputRate;
     this.outputRate = options.outputRate;
     this.channels = channels;
@@ -171,7 +186,8 @@ export class Resampler {
     this.taps = this.design.taps;
     const rc = new Float64Array(this.design.coefficients.length);
     for (let p = 0; p < this.up; p++) {
-      for (let j = 0; j < this.taps; j++) rc[p * this.taps + j] = this.design.coefficients[p * this.taps + this.taps - 1 - j] as number;
+      for (let j = 0; j < this.taps; j++)
+        rc[p * this.taps + j] = this.design.coefficients[p * this.taps + this.taps - 1 - j] as number;
     }
     this.#coef = rc;
     this.delay = (this.taps * this.up - 1) / 2 / this.down;
@@ -203,7 +219,10 @@ export class Resampler {
   process(input: Int16Array, out: Int16Array, samples = input.length): number {
     const ch = this.channels;
     if (!Number.isInteger(samples) || samples < 0 || samples > input.length || samples % ch !== 0) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `samples must be a whole number of frames ≤ input.length`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `samples must be a whole number of frames ≤ input.length`,
+      );
     }
     const frames = samples / ch;
     const K = this.taps;
@@ -216,7 +235,10 @@ export class Resampler {
     const t0 = this.#pos * L + this.#phase;
     const count = t0 < avail * L ? Math.ceil((avail * L - t0) / M) : 0;
     if (count * ch > out.length) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `output buffer holds ${out.length}, needs ${count * ch}`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `output buffer holds ${out.length}, needs ${count * ch}`,
+      );
     }
     const buf = this.#buf;
     const stride = this.#stride;
@@ -233,7 +255,7 @@ export class Resampler {
       for (let c = 0; c < ch; c++) {
         const xb = c * stride + pos;
         const v = Math.round(dot(coef, cb, buf, xb - K + 1, K));
-        out[o + c] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        out[o + c] = v > 32767 ? 32767 : Math.max(v, -32768);
       }
       o += ch;
       phase += M;
