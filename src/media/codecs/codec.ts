@@ -120,6 +120,8 @@ export interface ComposedCodecInfo {
   readonly staticPayloadType?: number;
   /** Bytes per Int16 value at worst (G.722: 0.5), used for {@link AudioCodec.maxEncodedBytes}. */
   readonly maxBytesPerSample: number;
+  /** Int16 values per payload byte at most (G.722: 2), used to check decode buffers (default 1 / maxBytesPerSample). */
+  readonly maxSamplesPerByte?: number;
 }
 
 /**
@@ -176,12 +178,15 @@ class ComposedCodec implements AudioCodec {
   encode(pcm: Int16Array, out: Uint8Array, samples = pcm.length): number {
     this.#check();
     checkLength(samples, pcm.length, 'samples');
+    checkCapacity(this.maxEncodedBytes(samples), out.length, 'output buffer');
     return this.#encoder.encode(samples === pcm.length ? pcm : pcm.subarray(0, samples), out, samples);
   }
 
   decode(payload: Uint8Array, out: Int16Array, bytes = payload.length): number {
     this.#check();
     checkLength(bytes, payload.length, 'bytes');
+    const perByte = this.#info.maxSamplesPerByte ?? 1 / this.#info.maxBytesPerSample;
+    checkCapacity(Math.ceil(bytes * perByte), out.length, 'output buffer');
     return this.#decoder.decode(bytes === payload.length ? payload : payload.subarray(0, bytes), out, bytes);
   }
 

@@ -41,7 +41,7 @@ export function ulawToLinear(code: number): number {
   const mantissa = c & 0xf;
   const step = 4 << (exponent + 1);
   const mag = (0x80 << exponent) + step * mantissa + step / 2 - 4 * ULAW_BIAS;
-  return (code & 0x80) !== 0 ? mag : -mag;
+  return (code & 0x80) !== 0 ? mag : 0 - mag; // 0 - mag: no -0 for 0x7F
 }
 
 /** G.711 A-law encoding of one 16-bit sample (reference formulation; use {@link encodeAlaw} for buffers). */
