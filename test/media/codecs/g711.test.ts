@@ -207,16 +207,21 @@ describe('G.711 tables and codecs', () => {
     it(`${law} round trip is idempotent after the first pass (property)`, () => {
       const codec = createCodecSync(law);
       fc.assert(
-        fc.property(fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 1, maxLength: 320 }), (xs) => {
-          const pcm = Int16Array.from(xs);
-          const b1 = new Uint8Array(pcm.length);
-          const once = new Int16Array(pcm.length);
-          codec.encode(pcm, b1);
-          codec.decode(b1, once);
-          const b2 = new Uint8Array(pcm.length);
-          codec.encode(once, b2);
-          return b1.every((v, i) => codec.name === 'PCMU' ? ulawToLinear(v) === ulawToLinear(b2[i] as number) : v === b2[i]);
-        }),
+        fc.property(
+          fc.array(fc.integer({ min: -32768, max: 32767 }), { minLength: 1, maxLength: 320 }),
+          (xs) => {
+            const pcm = Int16Array.from(xs);
+            const b1 = new Uint8Array(pcm.length);
+            const once = new Int16Array(pcm.length);
+            codec.encode(pcm, b1);
+            codec.decode(b1, once);
+            const b2 = new Uint8Array(pcm.length);
+            codec.encode(once, b2);
+            return b1.every((v, i) =>
+              codec.name === 'PCMU' ? ulawToLinear(v) === ulawToLinear(b2[i] as number) : v === b2[i],
+            );
+          },
+        ),
       );
     });
   }

@@ -182,3 +182,26 @@ export function bestLag(
   }
   return lag;
 }
+
+/**
+ * SNR of `y` against `x` at the best alignment: a lag in [0, maxLag] found by
+ * correlation over the loudest half second, refined to the best SNR within ±3.
+ */
+export function alignedSnrDb(x: Int16Array, y: Int16Array, sampleRate: number, maxLag: number): number {
+  const half = sampleRate / 2;
+  const end = x.length - maxLag - 3;
+  let from = 0;
+  let best = -1;
+  for (let s = 0; s + half <= end; s += half) {
+    let e = 0;
+    for (let i = s; i < s + half; i++) e += (x[i] as number) ** 2;
+    if (e > best) {
+      best = e;
+      from = s;
+    }
+  }
+  const lag = bestLag(x, y, from, from + half, maxLag);
+  let snr = Number.NEGATIVE_INFINITY;
+  for (let l = Math.max(0, lag - 3); l <= lag + 3; l++) snr = Math.max(snr, snrDb(x, y, sampleRate / 4, end, l));
+  return snr;
+}
