@@ -10,13 +10,15 @@
  *   measured by the tests) — alias and image products land at least that far
  *   below the signal, i.e. under G.711's own quantization noise (≈ 38 dB SNR);
  *   raise it for music (each 10 dB costs ≈ 20% more taps);
- * - length from Kaiser's formula N ≈ (A − 7.95) / (14.36 · Δf/Fs), rounded up to a
- *   multiple of L; β = 0.1102 (A − 8.7).
+ * - length from Kaiser's formula N ≈ (A′ − 7.95) / (14.36 · Δf/Fs), rounded up to a
+ *   multiple of L; β = 0.1102 (A′ − 8.7), with A′ = A + 2 dB of margin over the
+ *   estimate's error.
  *
  * The prototype is split into L phases of K taps (stored phase-major, scaled
  * by L so every phase has unity DC gain). Output n is the dot product of phase
- * (n·M mod L) with the K newest inputs up to ⌊n·M/L⌋. The group delay is
- * (N − 1)/2 prototype samples (`delay`, in output samples). State (the last
+ * (n·M mod L) with the K newest inputs up to ⌊n·M/L⌋. N is odd and
+ * (N − 1)/2 a multiple of M, so the group delay is a whole number of output
+ * samples (`delay`) and {@link resampleBuffer} can remove it exactly. State (the last
  * K − 1 inputs per channel and the phase) carries across calls, so any split
  * of the input into frames gives the same output. `process` allocates nothing
  * unless a frame larger than every earlier one arrives (the buffer then grows once).
@@ -64,6 +66,8 @@ export interface FilterDesign {
   down: number;
   /** Taps per phase. */
   taps: number;
+  /** Prototype length N (odd; the phases are zero-padded to `taps · up`). */
+  length: number;
   /** Prototype cutoff (−6 dB) in Hz. */
   cutoffHz: number;
   passbandHz: number;
@@ -73,8 +77,29 @@ export interface FilterDesign {
   coefficients: Float64Array;
 }
 
-/** Designs the polyphase filter for a rate pair (see the module comment). */
+const designs = new Map<string, FilterDesign>();
+
+/**
+ * Designs the polyphase filter for a rate pair (see the module comment).
+ * Designs are cached per thread and shared (read-only) by every resampler
+ * of the same rates, so a call's set-up costs no filter design.
+ */
 export function designResampler(
+  inputRate: number,
+  outputRate: number,
+  stopbandDb: number = RESAMPLER_DEFAULTS.stopbandDb,
+  passband: number = RESAMPLER_DEFAULTS.passband,
+): Readonly<FilterDesign> {
+  const key = `${inputRate}/${outputRate}/${stopbandDb}/${passband}`;
+  let d = designs.get(key);
+  if (!d) {
+    d = design(inputRate, outputRate, stopbandDb, passband);
+    designs.set(key, d);
+  }
+  return d;
+}
+
+function design(
   inputRate: number,
   outputRate: number,
   stopbandDb: number = RESAMPLER_DEFAULTS.stopbandDb,
@@ -105,19 +130,19 @@ export function designResampler(
   const stopbandHz = nyq;
   const cutoffHz = (passbandHz + stopbandHz) / 2;
   const width = (stopbandHz - passbandHz) / fs;
-  let n = Math.ceil((stopbandDb - 7.95) / (14.36 * width)) + 1;
-  const taps = Math.max(2, Math.ceil(n / up));
-  n = taps * up;
-  if (n > MAX_COEFFICIENTS) {
+  // Kaiser's formulas are estimates good to about ±1 dB: design 2 dB beyond the promise
+  const a = stopbandDb + 2;
+  const needed = Math.ceil((a - 7.95) / (14.36 * width)) + 1;
+  // odd length with (n − 1)/2 a multiple of M: the group delay is a whole number of output samples
+  const n = 2 * down * Math.ceil((needed - 1) / (2 * down)) + 1;
+  const taps = Math.max(2, Math.ceil(n / up)); // phases are zero-padded to `taps`
+  if (taps * up > MAX_COEFFICIENTS) {
     throw new StrowgerError(
       'ERR_NOT_SUPPORTED',
       `resampling ${inputRate} → ${outputRate} needs ${n} coefficients`,
     );
   }
-  const beta =
-    stopbandDb > 50
-      ? 0.1102 * (stopbandDb - 8.7)
-      : 0.5842 * (stopbandDb - 21) ** 0.4 + 0.07886 * (stopbandDb - 21);
+  const beta = a > 50 ? 0.1102 * (a - 8.7) : 0.5842 * (a - 21) ** 0.4 + 0.07886 * (a - 21);
   const i0b = besselI0(beta);
   const fc = cutoffHz / fs; // cycles per prototype sample
   const mid = (n - 1) / 2;
@@ -131,12 +156,12 @@ export function designResampler(
     proto[i] = sinc * w;
     sum += proto[i] as number;
   }
-  const coefficients = new Float64Array(n);
+  const coefficients = new Float64Array(taps * up);
   const scale = up / sum;
   for (let p = 0; p < up; p++) {
-    for (let j = 0; j < taps; j++) coefficients[p * taps + j] = (proto[p + j * up] as number) * scale;
+    for (let j = 0; j < taps; j++) coefficients[p * taps + j] = (proto[p + j * up] ?? 0) * scale;
   }
-  return { up, down, taps, cutoffHz, passbandHz, stopbandHz, beta, coefficients };
+  return { up, down, taps, length: n, cutoffHz, passbandHz, stopbandHz, beta, coefficients };
 }
 
 /** Σ rcoef[cb + j] · buf[xs + j] for j < K (coefficients stored reversed so both walk forward). */
@@ -144,6 +169,21 @@ function dot(rcoef: Float64Array, cb: number, buf: Float64Array, xs: number, K: 
   let acc = 0;
   for (let j = 0; j < K; j++) acc += (rcoef[cb + j] as number) * (buf[xs + j] as number);
   return acc;
+}
+
+const reversed = new WeakMap<FilterDesign, Float64Array>();
+
+/** Each phase's taps in reverse order (so the dot product walks both arrays forward); cached per design. */
+function reversedCoefficients(d: Readonly<FilterDesign>): Float64Array {
+  let rc = reversed.get(d);
+  if (!rc) {
+    rc = new Float64Array(d.coefficients.length);
+    for (let p = 0; p < d.up; p++) {
+      for (let j = 0; j < d.taps; j++) rc[p * d.taps + j] = d.coefficients[p * d.taps + d.taps - 1 - j] as number;
+    }
+    reversed.set(d, rc);
+  }
+  return rc;
 }
 
 export class Resampler {
@@ -156,7 +196,7 @@ export class Resampler {
   readonly down: number;
   /** Taps per phase K. */
   readonly taps: number;
-  /** Group delay in output samples (per channel). */
+  /** Group delay in output samples (per channel); a whole number by design. */
   readonly delay: number;
   readonly design: Readonly<FilterDesign>;
   readonly #coef: Float64Array;
@@ -184,13 +224,8 @@ export class Resampler {
     this.up = this.design.up;
     this.down = this.design.down;
     this.taps = this.design.taps;
-    const rc = new Float64Array(this.design.coefficients.length);
-    for (let p = 0; p < this.up; p++) {
-      for (let j = 0; j < this.taps; j++)
-        rc[p * this.taps + j] = this.design.coefficients[p * this.taps + this.taps - 1 - j] as number;
-    }
-    this.#coef = rc;
-    this.delay = (this.taps * this.up - 1) / 2 / this.down;
+    this.#coef = reversedCoefficients(this.design);
+    this.delay = (this.design.length - 1) / 2 / this.down;
     const maxIn = Math.ceil((options.maxInputSamples ?? (options.inputRate * 120) / 1000) / channels);
     this.#stride = this.taps - 1 + maxIn;
     this.#buf = new Float64Array(this.#stride * channels);
@@ -301,7 +336,7 @@ export function resampleBuffer(
   if (inputRate === outputRate) return input.slice();
   const r = new Resampler({ ...options, inputRate, outputRate, channels, maxInputSamples: input.length + 1 });
   const frames = input.length / channels;
-  const delay = Math.round(r.delay);
+  const delay = r.delay;
   const wanted = Math.round((frames * outputRate) / inputRate);
   // feed the input, then enough zeros to push the delayed tail out
   const padFrames = Math.ceil(((delay + 2) * inputRate) / outputRate) + r.taps;
