@@ -29,7 +29,7 @@
  * Reported start and duration are accurate to about ±10 ms.
  *
  * Level reference: a full-scale 16-bit sine (peak 32767) is +3.14 dBm0 (the
- * G.711 A-law convention), so 0 dBm0 is a sine of peak ≈ 22 865.
+ * G.711 A-law convention), so 0 dBm0 is a sine of peak ≈ 22 826.
  */
 import { StrowgerError, TypedEmitter } from '../../core/index.js';
 
@@ -162,7 +162,6 @@ export class DtmfDetector extends TypedEmitter<DtmfDetectorEvents> {
   readonly #raw = new Float64Array(WINDOW);
   readonly #xw = new Float64Array(WINDOW);
   #fill = 0;
-  #primed = false;
   /** Samples consumed since start/reset. */
   #samples = 0;
   // thresholds as power ratios
@@ -247,7 +246,6 @@ export class DtmfDetector extends TypedEmitter<DtmfDetectorEvents> {
   reset(): void {
     this.#raw.fill(0);
     this.#fill = 0;
-    this.#primed = false;
     this.#samples = 0;
     this.#cand = -1;
     this.#run = 0;
@@ -352,9 +350,6 @@ export class DtmfDetector extends TypedEmitter<DtmfDetectorEvents> {
   #step(d: number): void {
     const end = this.#samples;
     const start = end - WINDOW;
-    if (!this.#primed) {
-      this.#primed = true;
-    }
     if (d >= 0 && d === this.#cand) this.#run++;
     else {
       this.#cand = d;
