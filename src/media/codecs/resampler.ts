@@ -179,7 +179,8 @@ function reversedCoefficients(d: Readonly<FilterDesign>): Float64Array {
   if (!rc) {
     rc = new Float64Array(d.coefficients.length);
     for (let p = 0; p < d.up; p++) {
-      for (let j = 0; j < d.taps; j++) rc[p * d.taps + j] = d.coefficients[p * d.taps + d.taps - 1 - j] as number;
+      for (let j = 0; j < d.taps; j++)
+        rc[p * d.taps + j] = d.coefficients[p * d.taps + d.taps - 1 - j] as number;
     }
     reversed.set(d, rc);
   }

@@ -81,12 +81,15 @@ describe('DTMF detector', () => {
 
   it.each([0.015, -0.015])('accepts a frequency offset of %d on both tones', (offset) => {
     for (const digit of digits) {
-      expect(detect(burst(digit, 60, { levelDbm0: -15, frequencyOffset: offset })).map((e) => e.digit)).toEqual([digit]);
+      expect(
+        detect(burst(digit, 60, { levelDbm0: -15, frequencyOffset: offset })).map((e) => e.digit),
+      ).toEqual([digit]);
     }
   });
 
   it.each([0.035, -0.035, 0.05])('rejects a frequency offset of %d', (offset) => {
-    for (const digit of digits) expect(detect(burst(digit, 100, { levelDbm0: -10, frequencyOffset: offset }))).toEqual([]);
+    for (const digit of digits)
+      expect(detect(burst(digit, 100, { levelDbm0: -10, frequencyOffset: offset }))).toEqual([]);
   });
 
   it('rejects a tone pair where only one tone is off by 3.5%', () => {
@@ -94,14 +97,18 @@ describe('DTMF detector', () => {
     const x = new Int16Array(1600);
     const a = DBM0_PEAK * 10 ** (-10 / 20);
     for (let i = 400; i < 1200; i++) {
-      x[i] = Math.round(a * Math.sin((2 * Math.PI * 697 * 1.035 * i) / 8000) + a * Math.sin((2 * Math.PI * 1209 * i) / 8000));
+      x[i] = Math.round(
+        a * Math.sin((2 * Math.PI * 697 * 1.035 * i) / 8000) + a * Math.sin((2 * Math.PI * 1209 * i) / 8000),
+      );
     }
     expect(detect(x)).toEqual([]);
   });
 
   it('accepts normal twist up to 8 dB and reverse twist up to 4 dB, and rejects beyond', () => {
-    const ok = (twistDb: number) => digits.every((d) => detect(burst(d, 60, { levelDbm0: -12, twistDb })).length === 1);
-    const none = (twistDb: number) => digits.every((d) => detect(burst(d, 60, { levelDbm0: -12, twistDb })).length === 0);
+    const ok = (twistDb: number) =>
+      digits.every((d) => detect(burst(d, 60, { levelDbm0: -12, twistDb })).length === 1);
+    const none = (twistDb: number) =>
+      digits.every((d) => detect(burst(d, 60, { levelDbm0: -12, twistDb })).length === 0);
     expect(ok(6)).toBe(true); // high group 6 dB louder (normal twist)
     expect(ok(-3)).toBe(true); // low group 3 dB louder (reverse twist)
     expect(none(10)).toBe(true);
@@ -161,7 +168,11 @@ describe('DTMF detector', () => {
     digits.forEach((d, i) => {
       g.generate(d, x, 400, 400 + i * 800);
     });
-    expect(detect(x).map((e) => e.digit).join('')).toBe(DTMF_KEYPAD);
+    expect(
+      detect(x)
+        .map((e) => e.digit)
+        .join(''),
+    ).toBe(DTMF_KEYPAD);
   });
 
   it('emits tonestart about 40 ms into a digit', () => {
@@ -215,6 +226,8 @@ describe('DTMF detector', () => {
   });
 
   it('takes 8 kHz only', () => {
-    expect(() => new DtmfDetector({ sampleRate: 16000 })).toThrow(expect.objectContaining({ code: 'ERR_NOT_SUPPORTED' }));
+    expect(() => new DtmfDetector({ sampleRate: 16000 })).toThrow(
+      expect.objectContaining({ code: 'ERR_NOT_SUPPORTED' }),
+    );
   });
 });

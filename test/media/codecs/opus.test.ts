@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OpusDecoder } from 'opus-decoder';
 import { describe, expect, it } from 'vitest';
-import { createCodec, createOpusCodec, loadOpus, OpusCodec, plcToc } from '../../../src/media/codecs/index.js';
+import {
+  createCodec,
+  createOpusCodec,
+  loadOpus,
+  OpusCodec,
+  plcToc,
+} from '../../../src/media/codecs/index.js';
 import { alignedSnrDb, speechLike } from './signals.js';
 
 function encodeStream(codec: OpusCodec, x: Int16Array): Uint8Array[] {
@@ -22,7 +28,13 @@ describe('Opus codec', () => {
     for (const sampleRate of [8000, 16000, 48000]) {
       const c = await createOpusCodec({ sampleRate, bitrate: 20000, fec: true, packetLossPercent: 5 });
       expect(c.clockRate).toBe(48000);
-      expect(c.options).toMatchObject({ sampleRate, bitrate: 20000, fec: true, packetLossPercent: 5, complexity: 5 });
+      expect(c.options).toMatchObject({
+        sampleRate,
+        bitrate: 20000,
+        fec: true,
+        packetLossPercent: 5,
+        complexity: 5,
+      });
       c.close();
     }
   });
@@ -38,7 +50,9 @@ describe('Opus codec', () => {
       const n = codec.decode(p, out);
       const r = ref.decodeFrame(p);
       expect(r.samplesDecoded).toBe(n);
-      const want = Array.from(r.channelData[0] as Float32Array, (f) => Math.max(-32768, Math.min(32767, Math.round(f * 32768))));
+      const want = Array.from(r.channelData[0] as Float32Array, (f) =>
+        Math.max(-32768, Math.min(32767, Math.round(f * 32768))),
+      );
       expect(Array.from(out.subarray(0, n))).toEqual(want);
     }
     ref.free();
@@ -59,7 +73,9 @@ describe('Opus codec', () => {
     expect(codec.conceal(out, 160)).toBe(160);
     const plc = ref.decodeFrame(new Uint8Array(0)); // opus-decoder conceals 120 ms here
     expect(plc.samplesDecoded).toBeGreaterThanOrEqual(160);
-    const want = Array.from((plc.channelData[0] as Float32Array).subarray(0, 160), (f) => Math.round(f * 32768));
+    const want = Array.from((plc.channelData[0] as Float32Array).subarray(0, 160), (f) =>
+      Math.round(f * 32768),
+    );
     expect(Array.from(out)).toEqual(want);
     expect(out.some((v) => v !== 0)).toBe(true);
     // and decoding goes on after a concealed frame
@@ -94,10 +110,16 @@ describe('Opus codec', () => {
   it('rejects malformed packets with ERR_CODEC and frames libopus cannot encode with ERR_INVALID_ARGUMENT', async () => {
     const codec = await createOpusCodec({ sampleRate: 48000 });
     const out = new Int16Array(5760);
-    expect(() => codec.decode(new Uint8Array(0), out)).toThrow(expect.objectContaining({ code: 'ERR_CODEC' }));
+    expect(() => codec.decode(new Uint8Array(0), out)).toThrow(
+      expect.objectContaining({ code: 'ERR_CODEC' }),
+    );
     // code 3 packet with a frame count of 0 is invalid (RFC 6716 §3.2.5)
-    expect(() => codec.decode(new Uint8Array([0x03, 0x00]), out)).toThrow(expect.objectContaining({ code: 'ERR_CODEC' }));
-    expect(() => codec.decode(new Uint8Array(5000), out)).toThrow(expect.objectContaining({ code: 'ERR_CODEC' }));
+    expect(() => codec.decode(new Uint8Array([0x03, 0x00]), out)).toThrow(
+      expect.objectContaining({ code: 'ERR_CODEC' }),
+    );
+    expect(() => codec.decode(new Uint8Array(5000), out)).toThrow(
+      expect.objectContaining({ code: 'ERR_CODEC' }),
+    );
     expect(() => codec.encode(new Int16Array(500), new Uint8Array(4000))).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
@@ -113,7 +135,9 @@ describe('Opus codec', () => {
     const before = encodeStream(first, x).length;
     const { native } = await loadOpus();
     const heap = native.HEAPU8.length;
-    const others = await Promise.all(Array.from({ length: 200 }, () => createOpusCodec({ sampleRate: 48000 })));
+    const others = await Promise.all(
+      Array.from({ length: 200 }, () => createOpusCodec({ sampleRate: 48000 })),
+    );
     expect(native.HEAPU8.length).toBeGreaterThan(heap); // the precondition: the heap did grow
     expect(encodeStream(first, x).length).toBe(before);
     const out = new Int16Array(160);

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { designResampler, RESAMPLER_DEFAULTS, Resampler, resampleBuffer } from '../../../src/media/codecs/index.js';
+import {
+  designResampler,
+  RESAMPLER_DEFAULTS,
+  Resampler,
+  resampleBuffer,
+} from '../../../src/media/codecs/index.js';
 import { amplitudeAt, sine, snrDb, speechLike } from './signals.js';
 
 const STOP_DB = RESAMPLER_DEFAULTS.stopbandDb; // the documented promise: 60 dB
@@ -34,13 +39,16 @@ const PAIRS: Array<[number, number]> = [
 ];
 
 describe('polyphase resampler — measured against its documented design', () => {
-  it.each(PAIRS)('%i → %i keeps passband tones (up to 0.85 × the lower Nyquist) within ±0.05 dB', (fin, fout) => {
-    const edge = 0.85 * (Math.min(fin, fout) / 2);
-    for (const hz of [300, 1000, Math.round(edge / 10) * 10 - 10]) {
-      const y = stream(new Resampler({ inputRate: fin, outputRate: fout }), sine(hz, fin, fin / 2, 10000));
-      expect(Math.abs(levelDb(y, hz, fout, 10000))).toBeLessThan(0.05);
-    }
-  });
+  it.each(PAIRS)(
+    '%i → %i keeps passband tones (up to 0.85 × the lower Nyquist) within ±0.05 dB',
+    (fin, fout) => {
+      const edge = 0.85 * (Math.min(fin, fout) / 2);
+      for (const hz of [300, 1000, Math.round(edge / 10) * 10 - 10]) {
+        const y = stream(new Resampler({ inputRate: fin, outputRate: fout }), sine(hz, fin, fin / 2, 10000));
+        expect(Math.abs(levelDb(y, hz, fout, 10000))).toBeLessThan(0.05);
+      }
+    },
+  );
 
   it.each(PAIRS.filter(([a, b]) => b > a))(
     '%i → %i attenuates the images of passband tones by ≥ 60 dB',
@@ -89,9 +97,11 @@ describe('polyphase resampler — measured against its documented design', () =>
         }
         return 20 * Math.log10(Math.hypot(re, im));
       };
-      for (let f = 0; f <= d.passbandHz; f += d.passbandHz / 40) expect(Math.abs(gainDb(f))).toBeLessThan(0.01);
+      for (let f = 0; f <= d.passbandHz; f += d.passbandHz / 40)
+        expect(Math.abs(gainDb(f))).toBeLessThan(0.01);
       const top = Math.min(fs / 2, 3 * Math.max(fin, fout));
-      for (let f = d.stopbandHz; f <= top; f += (top - d.stopbandHz) / 300) expect(gainDb(f)).toBeLessThan(-STOP_DB);
+      for (let f = d.stopbandHz; f <= top; f += (top - d.stopbandHz) / 300)
+        expect(gainDb(f)).toBeLessThan(-STOP_DB);
     }
   });
 
@@ -122,7 +132,11 @@ describe('polyphase resampler — measured against its documented design', () =>
   });
 
   it('produces exactly L/M times the input over a stream', () => {
-    for (const [fin, fout] of [...PAIRS, [44100, 8000] as [number, number], [11025, 16000] as [number, number]]) {
+    for (const [fin, fout] of [
+      ...PAIRS,
+      [44100, 8000] as [number, number],
+      [11025, 16000] as [number, number],
+    ]) {
       const r = new Resampler({ inputRate: fin, outputRate: fout });
       const y = stream(r, new Int16Array(fin)); // one second
       expect(y.length).toBe(fout);
@@ -138,10 +152,15 @@ describe('polyphase resampler — measured against its documented design', () =>
       // a random multi-tone inside the passband
       const x = new Int16Array(low);
       const edge = 0.8 * (low / 2);
-      const tones = Array.from({ length: 12 }, (_, k) => [100 + (k * (edge - 100)) / 11, 500 + 150 * k, k * 0.7]);
+      const tones = Array.from({ length: 12 }, (_, k) => [
+        100 + (k * (edge - 100)) / 11,
+        500 + 150 * k,
+        k * 0.7,
+      ]);
       for (let i = 0; i < x.length; i++) {
         let v = 0;
-        for (const [f, a, ph] of tones) v += (a as number) * Math.sin((2 * Math.PI * (f as number) * i) / low + (ph as number));
+        for (const [f, a, ph] of tones)
+          v += (a as number) * Math.sin((2 * Math.PI * (f as number) * i) / low + (ph as number));
         x[i] = Math.round(v);
       }
       const up = resampleBuffer(x, low, high);

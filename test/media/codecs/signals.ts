@@ -202,6 +202,7 @@ export function alignedSnrDb(x: Int16Array, y: Int16Array, sampleRate: number, m
   }
   const lag = bestLag(x, y, from, from + half, maxLag);
   let snr = Number.NEGATIVE_INFINITY;
-  for (let l = Math.max(0, lag - 3); l <= lag + 3; l++) snr = Math.max(snr, snrDb(x, y, sampleRate / 4, end, l));
+  for (let l = Math.max(0, lag - 3); l <= lag + 3; l++)
+    snr = Math.max(snr, snrDb(x, y, sampleRate / 4, end, l));
   return snr;
 }
