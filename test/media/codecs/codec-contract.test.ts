@@ -87,8 +87,18 @@ const CASES: Case[] = [
     make: async () =>
       composeCodec(
         { name: 'XMU', clockRate: 8000, sampleRate: 8000, maxBytesPerSample: 1 },
-        { encode: (pcm, out) => (encodeUlaw(pcm, out, pcm.length), pcm.length) },
-        { decode: (payload, out) => (decodeUlaw(payload, out, payload.length), payload.length) },
+        {
+          encode: (pcm, out) => {
+            encodeUlaw(pcm, out, pcm.length);
+            return pcm.length;
+          },
+        },
+        {
+          decode: (payload, out) => {
+            decodeUlaw(payload, out, payload.length);
+            return payload.length;
+          },
+        },
       ),
   },
 ];
@@ -263,20 +273,30 @@ describe('CodecRegistry', () => {
 
   it('takes a plug-in codec (the G.722 shape: separate encoder and decoder) and creates it by name', async () => {
     const reg = createCodecRegistry();
+    // stand-ins for the G722Encoder / G722Decoder classes: 2 samples per byte
+    const makeG722 = () =>
+      composeCodec(
+        { name: 'G722', clockRate: 8000, sampleRate: 16000, staticPayloadType: 9, maxBytesPerSample: 0.5 },
+        {
+          encode: (pcm, out) => {
+            out.fill(0, 0, pcm.length / 2);
+            return pcm.length / 2;
+          },
+        },
+        {
+          decode: (payload, out) => {
+            out.fill(0, 0, payload.length * 2);
+            return payload.length * 2;
+          },
+        },
+      );
     reg.register({
       name: 'G722',
       clockRate: 8000,
       staticPayloadType: 9,
       sampleRates: [16000],
-      createSync: () =>
-        composeCodec(
-          { name: 'G722', clockRate: 8000, sampleRate: 16000, staticPayloadType: 9, maxBytesPerSample: 0.5 },
-          { encode: (pcm, out) => (out.fill(0, 0, pcm.length / 2), pcm.length / 2) },
-          { decode: (payload, out) => (out.fill(0, 0, payload.length * 2), payload.length * 2) },
-        ),
-      create: async function (this: void) {
-        return (reg.get('G722')?.createSync?.() as AudioCodec) ?? Promise.reject();
-      },
+      createSync: makeG722,
+      create: async () => makeG722(),
     });
     expect(reg.byPayloadType(9)?.name).toBe('G722');
     const g = reg.createSync('g722');
