@@ -285,19 +285,35 @@ export class Resampler {
     const coef = this.#coef;
     let pos = this.#pos;
     let phase = this.#phase;
-    let o = 0;
-    for (let k = 0; k < count; k++) {
-      const cb = phase * K;
-      for (let c = 0; c < ch; c++) {
-        const xb = c * stride + pos;
-        const v = Math.round(dot(coef, cb, buf, xb - K + 1, K));
-        out[o + c] = v > 32767 ? 32767 : Math.max(v, -32768);
+    if (ch === 1) {
+      // mono: the common case, kept free of the channel loop and the call
+      for (let k = 0; k < count; k++) {
+        const cb = phase * K;
+        const xs = pos - K + 1;
+        let acc = 0;
+        for (let j = 0; j < K; j++) acc += (coef[cb + j] as number) * (buf[xs + j] as number);
+        const v = Math.round(acc);
+        out[k] = v > 32767 ? 32767 : Math.max(v, -32768);
+        phase += M;
+        while (phase >= L) {
+          phase -= L;
+          pos++;
+        }
       }
-      o += ch;
-      phase += M;
-      while (phase >= L) {
-        phase -= L;
-        pos++;
+    } else {
+      let o = 0;
+      for (let k = 0; k < count; k++) {
+        const cb = phase * K;
+        for (let c = 0; c < ch; c++) {
+          const v = Math.round(dot(coef, cb, buf, c * stride + pos - K + 1, K));
+          out[o + c] = v > 32767 ? 32767 : Math.max(v, -32768);
+        }
+        o += ch;
+        phase += M;
+        while (phase >= L) {
+          phase -= L;
+          pos++;
+        }
       }
     }
     // keep the newest K−1 inputs as history
@@ -307,7 +323,7 @@ export class Resampler {
     }
     this.#pos = pos - (avail - hist);
     this.#phase = phase;
-    return o;
+    return count * ch;
   }
 
   #grow(frames: number): void {
