@@ -3,13 +3,15 @@
  * - G.711 (table-driven) against a naive per-sample segment-search implementation
  *   (the textbook formulation, no tables), and the 14/13-bit encode table against a
  *   full 64 K-entry table;
- * - Opus (WASM libopus via opusscript/opus-decoder) against native libopus through
- *   Debian's opus-tools (`opusenc`/`opusdec`) when installed: their per-frame cost
- *   is (time for a 60 s file − time for a 0.2 s file) / frames, so process start-up
- *   cancels out; the native tools also read/write files and Ogg-frame the packets,
- *   so the native figure is slightly pessimistic for native;
+ * - Opus (WASM libopus via opusscript/opus-decoder) against native libopus: the C
+ *   program bench/native/opus-bench.c, built with `cc … -lopus` (Debian libopus-dev)
+ *   when a compiler and the headers are there, encodes/decodes the same PCM with the
+ *   same settings and times opus_encode/opus_decode in-process. Without it, Debian's
+ *   opus-tools (`opusenc`/`opusdec`) serve, timed as (60 s file − 0.2 s file) / frames
+ *   (they also do file I/O, Ogg framing and opusdec's dithering, so that figure flatters
+ *   WASM); without either, the WASM figures stand alone;
  * - L16, the resampler pairs and the DTMF detector alone (their own figures).
- * Ends with one RESULT line: Opus 48 kHz encode µs/frame vs native opusenc.
+ * Ends with one RESULT line: Opus 48 kHz encode µs/frame vs native libopus.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,9 +181,33 @@ for (const rate of [8000, 48000]) {
 }
 
 process.stdout.write(`\n-- Opus (WASM libopus 1.4 via opusscript + opus-decoder), complexity 5, voip\n`);
+
+/** The native peer: bench/native/opus-bench.c built against the system libopus, timed in-process. */
+function buildNative(dir: string): string | undefined {
+  const exe = join(dir, 'opus-bench');
+  try {
+    execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'native', 'opus-bench.c'), '-lopus'], {
+      stdio: 'ignore',
+    });
+    return exe;
+  } catch {
+    return undefined;
+  }
+}
+const dir = mkdtempSync(join(tmpdir(), 'strowger-bench-'));
+const nativeExe = buildNative(dir);
+process.stdout.write(
+  nativeExe
+    ? '   native peer: bench/native/opus-bench.c, system libopus, same PCM and settings, in-process timing\n'
+    : '   native peer: cc or libopus-dev missing — trying opus-tools\n',
+);
+
 const opus: Record<string, number> = {};
+const native: Record<string, number> = {};
+let nativeVersion = '';
 for (const rate of [8000, 16000, 48000]) {
   const c = await createCodec('opus', { sampleRate: rate });
+  const bitrate = (c as unknown as { options: { bitrate: number } }).options.bitrate;
   const x = speechLike({ seconds: 3, sampleRate: rate, seed: 3 });
   const n = c.frameSamples;
   const frames: Int16Array[] = [];
@@ -205,15 +231,32 @@ for (const rate of [8000, 16000, 48000]) {
   });
   opus[`enc${rate}`] = us(enc);
   opus[`dec${rate}`] = us(dec);
-  line(`opus/${rate} encode`, us(enc));
-  line(`opus/${rate} decode`, us(dec));
+  const avgBytes = packets.reduce((s, p) => s + p.length, 0) / packets.length;
+  let ne: number | undefined;
+  let nd: number | undefined;
+  if (nativeExe) {
+    const raw = join(dir, `pcm-${rate}.raw`);
+    writeFileSync(raw, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    const r = execFileSync(nativeExe, [String(rate), String(bitrate), '5', raw], { encoding: 'utf8' });
+    const m = /encode_us=([\d.]+) decode_us=([\d.]+) bytes=([\d.]+).*version=(.*)/.exec(r);
+    if (m) {
+      ne = Number(m[1]);
+      nd = Number(m[2]);
+      native[`enc${rate}`] = ne;
+      native[`dec${rate}`] = nd;
+      nativeVersion = (m[4] as string).trim();
+      process.stdout.write(
+        `   ${rate} Hz: ${avgBytes.toFixed(1)} B/packet WASM, ${Number(m[3]).toFixed(1)} B/packet native\n`,
+      );
+    }
+  }
+  line(`opus/${rate} encode`, us(enc), 'native', ne);
+  line(`opus/${rate} decode`, us(dec), 'native', nd);
   line(`opus/${rate} 1 decode + 3 conceal (per call)`, us(plc));
   c.close();
 }
 
-// native libopus through opus-tools
-let nativeEnc: number | undefined;
-let nativeDec: number | undefined;
+// fallback peer: Debian opus-tools (process timing, start-up cancelled by a short file)
 const has = (cmd: string) => {
   try {
     execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
@@ -222,55 +265,35 @@ const has = (cmd: string) => {
     return false;
   }
 };
-if (has('opusenc') && has('opusdec')) {
-  const dir = mkdtempSync(join(tmpdir(), 'strowger-bench-'));
-  try {
-    const long = speechLike({ seconds: 60, sampleRate: 48000, seed: 4 });
-    const short = long.subarray(0, 48000 * 0.2);
-    writeFileSync(join(dir, 'long.wav'), encodeWav(long, { sampleRate: 48000 }));
-    writeFileSync(join(dir, 'short.wav'), encodeWav(short, { sampleRate: 48000 }));
-    const encArgs = ['--quiet', '--bitrate', '32', '--framesize', '20', '--comp', '5', '--speech'];
-    const time = (args: string[]) => {
-      const t0 = process.hrtime.bigint();
-      execFileSync(args[0] as string, args.slice(1), { stdio: 'ignore' });
-      return Number(process.hrtime.bigint() - t0) / 1e3;
-    };
-    const encL: number[] = [];
-    const decL: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const tl = time(['opusenc', ...encArgs, join(dir, 'long.wav'), join(dir, 'long.opus')]);
-      const ts = time(['opusenc', ...encArgs, join(dir, 'short.wav'), join(dir, 'short.opus')]);
-      encL.push((tl - ts) / (3000 - 10));
-      const dl = time([
-        'opusdec',
-        '--quiet',
-        '--rate',
-        '48000',
-        join(dir, 'long.opus'),
-        join(dir, 'long-out.wav'),
-      ]);
-      const ds = time([
-        'opusdec',
-        '--quiet',
-        '--rate',
-        '48000',
-        join(dir, 'short.opus'),
-        join(dir, 'short-out.wav'),
-      ]);
-      decL.push((dl - ds) / (3000 - 10));
-    }
-    nativeEnc = median(encL);
-    nativeDec = median(decL);
-    const version = execFileSync('opusenc', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-    process.stdout.write(`\n-- native peer: ${version}\n`);
-    line('opus/48000 encode, WASM', opus.enc48000 as number, 'native opusenc', nativeEnc);
-    line('opus/48000 decode, WASM', opus.dec48000 as number, 'native opusdec', nativeDec);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+if (!nativeExe && has('opusenc') && has('opusdec')) {
+  const long = speechLike({ seconds: 60, sampleRate: 48000, seed: 4 });
+  writeFileSync(join(dir, 'long.wav'), encodeWav(long, { sampleRate: 48000 }));
+  writeFileSync(join(dir, 'short.wav'), encodeWav(long.subarray(0, 9600), { sampleRate: 48000 }));
+  const encArgs = ['--quiet', '--bitrate', '32', '--framesize', '20', '--comp', '5', '--speech'];
+  const time = (args: string[]) => {
+    const t0 = process.hrtime.bigint();
+    execFileSync(args[0] as string, args.slice(1), { stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - t0) / 1e3;
+  };
+  const encL: number[] = [];
+  const decL: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const tl = time(['opusenc', ...encArgs, join(dir, 'long.wav'), join(dir, 'long.opus')]);
+    const ts = time(['opusenc', ...encArgs, join(dir, 'short.wav'), join(dir, 'short.opus')]);
+    encL.push((tl - ts) / (3000 - 10));
+    const dl = time(['opusdec', '--quiet', '--rate', '48000', join(dir, 'long.opus'), join(dir, 'l.wav')]);
+    const ds = time(['opusdec', '--quiet', '--rate', '48000', join(dir, 'short.opus'), join(dir, 's.wav')]);
+    decL.push((dl - ds) / (3000 - 10));
   }
-} else {
-  process.stdout.write('\n-- opusenc/opusdec not installed: the WASM Opus figures stand alone\n');
+  native.enc48000 = median(encL);
+  native.dec48000 = median(decL);
+  nativeVersion = execFileSync('opusenc', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? 'opus-tools';
+  line('opus/48000 encode, WASM', opus.enc48000 as number, 'opusenc', native.enc48000);
+  line('opus/48000 decode, WASM', opus.dec48000 as number, 'opusdec', native.dec48000);
+} else if (!nativeExe) {
+  process.stdout.write('   no native libopus available: the WASM Opus figures stand alone\n');
 }
+rmSync(dir, { recursive: true, force: true });
 
 process.stdout.write(`\n-- resampler (polyphase, 60 dB), per 20 ms input frame, alone\n`);
 for (const [fin, fout] of [
@@ -313,15 +336,16 @@ process.stdout.write(`\n-- DTMF detector, per 20 ms frame of speech, alone\n`);
 
 if (sink === Number.MIN_VALUE) process.stdout.write('');
 const value = opus.enc48000 as number;
+const nativeEnc = native.enc48000;
 printResult({
   name: 'opus-encode-48k',
   value: Number(value.toFixed(2)),
   unit: 'us/frame',
-  peer: nativeEnc === undefined ? 'none (opus-tools not installed)' : 'native libopus opusenc',
+  peer: nativeEnc === undefined ? 'none (no native libopus here)' : `native ${nativeVersion}`,
   peerValue: nativeEnc === undefined ? 0 : Number(nativeEnc.toFixed(2)),
   ratio: nativeEnc === undefined ? 0 : Number((value / nativeEnc).toFixed(2)),
+  opusDecode48kUs: Number((opus.dec48000 as number).toFixed(2)),
+  nativeDecode48kUs: native.dec48000 === undefined ? null : Number(native.dec48000.toFixed(2)),
   pcmuEncodeUs: Number((g711.PCMUenc as number).toFixed(3)),
   pcmuEncodeNaiveUs: Number((g711.PCMUencNaive as number).toFixed(3)),
-  opusDecode48kUs: Number((opus.dec48000 as number).toFixed(2)),
-  nativeDecodeUs: nativeDec === undefined ? null : Number(nativeDec.toFixed(2)),
 });
