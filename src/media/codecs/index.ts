@@ -3,7 +3,7 @@
  * resampler, in-band DTMF detection and generation, and WAV files — pure, no
  * I/O, allocation-free on the per-frame paths. See docs/codecs.md.
  */
-import { CodecRegistry } from './codec.js';
+import { type AudioCodec, type CodecOptions, CodecRegistry } from './codec.js';
 import { pcmaFactory, pcmuFactory } from './g711.js';
 import { l16Factory } from './l16.js';
 import { opusFactory } from './opus.js';
@@ -70,18 +70,12 @@ export function createCodecRegistry(): CodecRegistry {
 export const codecs: CodecRegistry = createCodecRegistry();
 
 /** Creates a codec by SDP encoding name from {@link codecs}; works for every codec, including opus. */
-export function createCodec(
-  name: string,
-  options?: import('./codec.js').CodecOptions,
-): Promise<import('./codec.js').AudioCodec> {
+export function createCodec(name: string, options?: CodecOptions): Promise<AudioCodec> {
   return codecs.create(name, options);
 }
 
 /** Synchronous {@link createCodec}; throws `ERR_NOT_SUPPORTED` for opus (its decoder instantiates WASM asynchronously). */
-export function createCodecSync(
-  name: string,
-  options?: import('./codec.js').CodecOptions,
-): import('./codec.js').AudioCodec {
+export function createCodecSync(name: string, options?: CodecOptions): AudioCodec {
   return codecs.createSync(name, options);
 }
 export {
