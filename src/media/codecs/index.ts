@@ -46,6 +46,7 @@ export {
   type OpusOptions,
   type OpusSettings,
   opusFactory,
+  opusPacketDuration,
   plcToc,
 } from './opus.js';
 export {

@@ -265,6 +265,10 @@ export class OpusCodec implements AudioCodec {
     const input = dec._input;
     if (bytes > input.len)
       throw new StrowgerError('ERR_CODEC', `Opus payload of ${bytes} bytes is too large`);
+    // check the output room before decoding, so a too-small buffer does not cost a frame of decoder state
+    const duration = opusPacketDuration(payload, bytes);
+    if (duration < 0 || duration > 5760) throw new StrowgerError('ERR_CODEC', 'invalid Opus packet');
+    checkCapacity(((duration * this.sampleRate) / 48000) * this.channels, out.length, 'output buffer');
     const inBuf = input.buf;
     for (let i = 0; i < bytes; i++) inBuf[i] = payload[i] as number;
     const n = this.#decode(dec._decoder, input.ptr, bytes, dec._output.ptr);
@@ -337,6 +341,63 @@ export class OpusCodec implements AudioCodec {
     }
     return n * ch;
   }
+}
+
+/** Frame duration in 48 kHz samples for each TOC config (RFC 6716 §3.1, Table 2). */
+const CONFIG_FRAME_48K = [
+  480,
+  960,
+  1920,
+  2880,
+  480,
+  960,
+  1920,
+  2880,
+  480,
+  960,
+  1920,
+  2880, // SILK NB, MB, WB: 10/20/40/60 ms
+  480,
+  960,
+  480,
+  960, // Hybrid SWB, FB: 10/20 ms
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960,
+  120,
+  240,
+  480,
+  960, // CELT: 2.5/5/10/20 ms
+];
+
+/**
+ * Duration of an Opus packet in 48 kHz samples per channel, from its TOC byte
+ * and frame count (RFC 6716 §3.1–3.2), or −1 when the packet is too short to
+ * say or its frame count is 0. Multiply by `rate / 48000` for another PCM rate.
+ */
+export function opusPacketDuration(payload: Uint8Array, bytes = payload.length): number {
+  if (bytes < 1) return -1;
+  const toc = payload[0] as number;
+  const perFrame = CONFIG_FRAME_48K[toc >> 3] as number;
+  const code = toc & 3;
+  let frames: number;
+  if (code === 0) frames = 1;
+  else if (code !== 3) frames = 2;
+  else {
+    if (bytes < 2) return -1;
+    frames = (payload[1] as number) & 0x3f;
+    if (frames === 0) return -1;
+  }
+  return frames * perFrame;
 }
 
 /**

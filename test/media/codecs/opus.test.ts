@@ -7,6 +7,7 @@ import {
   createOpusCodec,
   loadOpus,
   OpusCodec,
+  opusPacketDuration,
   plcToc,
 } from '../../../src/media/codecs/index.js';
 import { alignedSnrDb, speechLike } from './signals.js';
@@ -105,6 +106,31 @@ describe('Opus codec', () => {
     // CELT FB 2.5 ms (config 28) → 20 ms (31) / 10 ms (30)
     expect(plcToc(28 << 3, true)).toBe(31 << 3);
     expect(plcToc(28 << 3, false)).toBe(30 << 3);
+  });
+
+  it('opusPacketDuration reads the TOC and frame count (RFC 6716 §3.1-3.2)', async () => {
+    expect(opusPacketDuration(Uint8Array.of(9 << 3))).toBe(960); // SILK WB 20 ms, code 0
+    expect(opusPacketDuration(Uint8Array.of((3 << 3) | 1))).toBe(5760); // SILK NB 60 ms × 2 (code 1)
+    expect(opusPacketDuration(Uint8Array.of((16 << 3) | 2))).toBe(240); // CELT NB 2.5 ms × 2 (code 2)
+    expect(opusPacketDuration(Uint8Array.of((31 << 3) | 3, 3))).toBe(2880); // CELT FB 20 ms × 3 (code 3)
+    expect(opusPacketDuration(Uint8Array.of((31 << 3) | 3, 0))).toBe(-1);
+    expect(opusPacketDuration(Uint8Array.of())).toBe(-1);
+    const codec = await createOpusCodec({ sampleRate: 8000 });
+    const bytes = new Uint8Array(4000);
+    const n = codec.encode(new Int16Array(480), bytes); // 60 ms
+    expect((opusPacketDuration(bytes, n) * 8000) / 48000).toBe(480);
+    // a too-small buffer is refused before the decoder state moves: the next decode is unaffected
+    const twin = await createOpusCodec({ sampleRate: 8000 });
+    expect(() => codec.decode(bytes, new Int16Array(160), n)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    const a = new Int16Array(480);
+    const b = new Int16Array(480);
+    codec.decode(bytes, a, n);
+    twin.decode(bytes, b, n);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    codec.close();
+    twin.close();
   });
 
   it('rejects malformed packets with ERR_CODEC and frames libopus cannot encode with ERR_INVALID_ARGUMENT', async () => {
