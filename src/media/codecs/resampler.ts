@@ -171,6 +171,100 @@ function dot(rcoef: Float64Array, cb: number, buf: Float64Array, xs: number, K: 
   return acc;
 }
 
+/** Rounds to the nearest integer and saturates to int16. */
+function clamp16(acc: number): number {
+  const v = Math.round(acc);
+  return v > 32767 ? 32767 : Math.max(v, -32768);
+}
+
+/** L = 2, M = 1: both phases of each input position in one pass over its K inputs. */
+function up2(c: Float64Array, buf: Float64Array, out: Int16Array, pos: number, end: number, K: number): void {
+  let o = 0;
+  for (; pos < end; pos++) {
+    const xs = pos - K + 1;
+    let a0 = 0;
+    let a1 = 0;
+    for (let j = 0; j < K; j++) {
+      const x = buf[xs + j] as number;
+      a0 += (c[j] as number) * x;
+      a1 += (c[K + j] as number) * x;
+    }
+    out[o++] = clamp16(a0);
+    out[o++] = clamp16(a1);
+  }
+}
+
+/** L = 3, M = 1. */
+function up3(c: Float64Array, buf: Float64Array, out: Int16Array, pos: number, end: number, K: number): void {
+  let o = 0;
+  const k2 = 2 * K;
+  for (; pos < end; pos++) {
+    const xs = pos - K + 1;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    for (let j = 0; j < K; j++) {
+      const x = buf[xs + j] as number;
+      a0 += (c[j] as number) * x;
+      a1 += (c[K + j] as number) * x;
+      a2 += (c[k2 + j] as number) * x;
+    }
+    out[o++] = clamp16(a0);
+    out[o++] = clamp16(a1);
+    out[o++] = clamp16(a2);
+  }
+}
+
+/** L = 6, M = 1. */
+function up6(c: Float64Array, buf: Float64Array, out: Int16Array, pos: number, end: number, K: number): void {
+  let o = 0;
+  for (; pos < end; pos++) {
+    const xs = pos - K + 1;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let a4 = 0;
+    let a5 = 0;
+    for (let j = 0; j < K; j++) {
+      const x = buf[xs + j] as number;
+      a0 += (c[j] as number) * x;
+      a1 += (c[K + j] as number) * x;
+      a2 += (c[2 * K + j] as number) * x;
+      a3 += (c[3 * K + j] as number) * x;
+      a4 += (c[4 * K + j] as number) * x;
+      a5 += (c[5 * K + j] as number) * x;
+    }
+    out[o++] = clamp16(a0);
+    out[o++] = clamp16(a1);
+    out[o++] = clamp16(a2);
+    out[o++] = clamp16(a3);
+    out[o++] = clamp16(a4);
+    out[o++] = clamp16(a5);
+  }
+}
+
+/** L = 1 with a symmetric odd-length filter: c[j] = c[K−1−j], so pairs of inputs share a multiply. */
+function downFolded(
+  c: Float64Array,
+  buf: Float64Array,
+  out: Int16Array,
+  pos: number,
+  count: number,
+  M: number,
+  K: number,
+): void {
+  const half = (K - 1) >> 1;
+  const mid = c[half] as number;
+  for (let k = 0; k < count; k++, pos += M) {
+    const xs = pos - K + 1;
+    let acc = mid * (buf[xs + half] as number);
+    for (let j = 0; j < half; j++)
+      acc += (c[j] as number) * ((buf[xs + j] as number) + (buf[pos - j] as number));
+    out[k] = clamp16(acc);
+  }
+}
+
 const reversed = new WeakMap<FilterDesign, Float64Array>();
 
 /** Each phase's taps in reverse order (so the dot product walks both arrays forward); cached per design. */
@@ -201,6 +295,8 @@ export class Resampler {
   readonly delay: number;
   readonly design: Readonly<FilterDesign>;
   readonly #coef: Float64Array;
+  /** Single symmetric phase (pure decimation): the folded kernel applies. */
+  readonly #symmetric: boolean;
   /** Per-channel history + current input, channel-major with stride #stride. */
   #buf: Float64Array;
   #stride: number;
@@ -226,6 +322,7 @@ export class Resampler {
     this.down = this.design.down;
     this.taps = this.design.taps;
     this.#coef = reversedCoefficients(this.design);
+    this.#symmetric = this.up === 1 && this.taps === this.design.length && this.taps % 2 === 1;
     this.delay = (this.design.length - 1) / 2 / this.down;
     const maxIn = Math.ceil((options.maxInputSamples ?? (options.inputRate * 120) / 1000) / channels);
     this.#stride = this.taps - 1 + maxIn;
@@ -286,18 +383,31 @@ export class Resampler {
     let pos = this.#pos;
     let phase = this.#phase;
     if (ch === 1) {
-      // mono: the common case, kept free of the channel loop and the call
-      for (let k = 0; k < count; k++) {
-        const cb = phase * K;
-        const xs = pos - K + 1;
-        let acc = 0;
-        for (let j = 0; j < K; j++) acc += (coef[cb + j] as number) * (buf[xs + j] as number);
-        const v = Math.round(acc);
-        out[k] = v > 32767 ? 32767 : Math.max(v, -32768);
-        phase += M;
-        while (phase >= L) {
-          phase -= L;
-          pos++;
+      // mono, the common case: kernels free of the channel loop. For pure interpolation
+      // (M = 1) every input position yields L outputs from the same K inputs, so the
+      // 2/3/6-phase kernels load each input once; for pure decimation (L = 1) the single
+      // phase is symmetric and is folded (half the multiplies).
+      if (M === 1 && phase === 0 && (L === 2 || L === 3 || L === 6)) {
+        const end = pos + count / L;
+        if (L === 2) up2(coef, buf, out, pos, end, K);
+        else if (L === 3) up3(coef, buf, out, pos, end, K);
+        else up6(coef, buf, out, pos, end, K);
+        pos = end;
+      } else if (L === 1 && this.#symmetric) {
+        downFolded(coef, buf, out, pos, count, M, K);
+        pos += count * M;
+      } else {
+        for (let k = 0; k < count; k++) {
+          const cb = phase * K;
+          const xs = pos - K + 1;
+          let acc = 0;
+          for (let j = 0; j < K; j++) acc += (coef[cb + j] as number) * (buf[xs + j] as number);
+          out[k] = clamp16(acc);
+          phase += M;
+          while (phase >= L) {
+            phase -= L;
+            pos++;
+          }
         }
       }
     } else {
@@ -305,8 +415,7 @@ export class Resampler {
       for (let k = 0; k < count; k++) {
         const cb = phase * K;
         for (let c = 0; c < ch; c++) {
-          const v = Math.round(dot(coef, cb, buf, c * stride + pos - K + 1, K));
-          out[o + c] = v > 32767 ? 32767 : Math.max(v, -32768);
+          out[o + c] = clamp16(dot(coef, cb, buf, c * stride + pos - K + 1, K));
         }
         o += ch;
         phase += M;
