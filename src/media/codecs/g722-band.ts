@@ -29,12 +29,12 @@ import {
 
 /** Limits `x` to a 16-bit two's complement word. */
 export function sat16(x: number): number {
-  return x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+  return Math.min(32767, Math.max(-32768, x));
 }
 
 /** LIMIT: the decoder output of a sub-band, and the transmit QMF output, are 15-bit. */
 export function limit15(x: number): number {
-  return x > 16383 ? 16383 : x < -16384 ? -16384 : x;
+  return Math.min(16383, Math.max(-16384, x));
 }
 
 /** Q6(k) << 3 for k = 0..29, the lower sub-band decision levels before scaling. */

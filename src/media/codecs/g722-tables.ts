@@ -18,8 +18,8 @@
  * transmit (analysis) and receive (synthesis) QMF.
  */
 export const QMF_TAPS: readonly number[] = Object.freeze([
-  3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876, 3876, 951, -805, -210, 362, 32, -156, 12, 53, -11,
-  -11, 3,
+  3, -11, -11, 53, 12, -156, 32, 362, -210, -805, 951, 3876, 3876, 951, -805, -210, 362, 32, -156, 12, 53,
+  -11, -11, 3,
 ]);
 
 /** h(2i), i = 0..11: the even taps, applied to the newer sample of each pair. */
@@ -149,7 +149,12 @@ export const IH_NEGATIVE: Uint8Array = Uint8Array.from([0, 1, 0]);
 export const IH_POSITIVE: Uint8Array = Uint8Array.from([0, 3, 2]);
 
 /** Signed 2-bit inverse quantizer output, QQ2 << 3 with sign, by I_H (INVQAH). */
-export const HIGH_DQ2: Int32Array = Int32Array.from([-QQ2[2]! << 3, -QQ2[1]! << 3, QQ2[2]! << 3, QQ2[1]! << 3]);
+export const HIGH_DQ2: Int32Array = Int32Array.from([
+  -QQ2[2]! << 3,
+  -QQ2[1]! << 3,
+  QQ2[2]! << 3,
+  QQ2[1]! << 3,
+]);
 
 /** W_H by I_H (LOGSCH). */
 export const HIGH_WH: Int32Array = Int32Array.from([WH[2]!, WH[1]!, WH[2]!, WH[1]!]);

@@ -54,7 +54,10 @@ export const G722_SAMPLE_RATE = 16000;
 function checkBitrate(options: G722Options | undefined): G722Bitrate {
   const bitrate = options?.bitrate ?? G722_DEFAULTS.bitrate;
   if (bitrate !== 64000 && bitrate !== 56000 && bitrate !== 48000) {
-    throw new StrowgerError('ERR_INVALID_ARGUMENT', `G.722 bitrate must be 64000, 56000 or 48000, got ${String(bitrate)}`);
+    throw new StrowgerError(
+      'ERR_INVALID_ARGUMENT',
+      `G.722 bitrate must be 64000, 56000 or 48000, got ${String(bitrate)}`,
+    );
   }
   return bitrate;
 }

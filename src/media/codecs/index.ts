@@ -5,10 +5,10 @@
  * added beside it.
  */
 export {
-  G722Encoder,
-  G722Decoder,
-  type G722Bitrate,
-  type G722Options,
   G722_DEFAULTS,
   G722_SAMPLE_RATE,
+  type G722Bitrate,
+  G722Decoder,
+  G722Encoder,
+  type G722Options,
 } from './g722.js';
