@@ -144,31 +144,34 @@ export function adaptPredictor(band: G722Band, dq: number): void {
   const p0 = sat16(dq + band.sz);
 
   // UPZERO: B_i <- B_i * (1 - 2^-8) + 2^-7 * sgn(D) * sgn(D_i); no step when D = 0.
+  // Branch-free: m = -1 when the signs of D and D_i differ, 0 when equal; (g ^ m) - m = ±g.
   const g = dq === 0 ? 0 : 128;
-  const neg = dq < 0;
-  band.b1 = (neg === band.d1 < 0 ? g : -g) + ((band.b1 * 32640) >> 15);
-  band.b2 = (neg === band.d2 < 0 ? g : -g) + ((band.b2 * 32640) >> 15);
-  band.b3 = (neg === band.d3 < 0 ? g : -g) + ((band.b3 * 32640) >> 15);
-  band.b4 = (neg === band.d4 < 0 ? g : -g) + ((band.b4 * 32640) >> 15);
-  band.b5 = (neg === band.d5 < 0 ? g : -g) + ((band.b5 * 32640) >> 15);
-  band.b6 = (neg === band.d6 < 0 ? g : -g) + ((band.b6 * 32640) >> 15);
+  let m = (dq ^ band.d1) >> 31;
+  band.b1 = (g ^ m) - m + ((band.b1 * 32640) >> 15);
+  m = (dq ^ band.d2) >> 31;
+  band.b2 = (g ^ m) - m + ((band.b2 * 32640) >> 15);
+  m = (dq ^ band.d3) >> 31;
+  band.b3 = (g ^ m) - m + ((band.b3 * 32640) >> 15);
+  m = (dq ^ band.d4) >> 31;
+  band.b4 = (g ^ m) - m + ((band.b4 * 32640) >> 15);
+  m = (dq ^ band.d5) >> 31;
+  band.b5 = (g ^ m) - m + ((band.b5 * 32640) >> 15);
+  m = (dq ^ band.d6) >> 31;
+  band.b6 = (g ^ m) - m + ((band.b6 * 32640) >> 15);
 
-  // UPPOL2
-  const sg0 = p0 < 0;
-  const sg1 = band.p1 < 0;
-  const sg2 = band.p2 < 0;
-  let wd = sat16(band.a1 << 2);
-  if (sg0 === sg1) wd = -wd;
-  if (wd > 32767) wd = 32767;
-  let a2 = (wd >> 7) + (sg0 === sg2 ? 128 : -128) + ((band.a2 * 32512) >> 15);
-  if (a2 > 12288) a2 = 12288;
-  else if (a2 < -12288) a2 = -12288;
+  // UPPOL2. Sign agreements as masks: m01 = -1 when P(n) and P(n-1) differ in
+  // sign, 0 when equal (likewise m02); (x ^ m) - m negates x when m = -1.
+  const m01 = (p0 ^ band.p1) >> 31;
+  const m02 = (p0 ^ band.p2) >> 31;
+  const same01 = ~m01;
+  // WD = -4 A1 when the signs agree, +4 A1 otherwise, each 16-bit limited.
+  const wd = Math.min(32767, (sat16(band.a1 << 2) ^ same01) - same01);
+  let a2 = (wd >> 7) + ((128 ^ m02) - m02) + ((band.a2 * 32512) >> 15);
+  a2 = Math.min(12288, Math.max(-12288, a2));
 
   // UPPOL1, limited to |A1| <= 1 - 2^-4 - A2 (15360 - A2 in 2^-14 units)
-  let a1 = (sg0 === sg1 ? 192 : -192) + ((band.a1 * 32640) >> 15);
   const lim = 15360 - a2;
-  if (a1 > lim) a1 = lim;
-  else if (a1 < -lim) a1 = -lim;
+  const a1 = Math.min(lim, Math.max(-lim, (192 ^ m01) - m01 + ((band.a1 * 32640) >> 15)));
 
   // DELAYA
   band.a1 = a1;

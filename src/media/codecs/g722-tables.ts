@@ -22,11 +22,6 @@ export const QMF_TAPS: readonly number[] = Object.freeze([
   -11, -11, 3,
 ]);
 
-/** h(2i), i = 0..11: the even taps, applied to the newer sample of each pair. */
-export const QMF_EVEN: Int32Array = Int32Array.from({ length: 12 }, (_, i) => QMF_TAPS[2 * i] as number);
-/** h(2i+1), i = 0..11: the odd taps, applied to the older sample of each pair. */
-export const QMF_ODD: Int32Array = Int32Array.from({ length: 12 }, (_, i) => QMF_TAPS[2 * i + 1] as number);
-
 /**
  * Q6(1)..Q6(29): the decision levels of the 60-level lower sub-band quantizer
  * (the "Q6" column of the quantizer table). Interval m_L (1..30) is

@@ -30,7 +30,7 @@ import {
   limit15,
   sat16,
 } from './g722-band.js';
-import { HIGH_DQ2, LOW_DQ4, LOW_DQ5, LOW_DQ6, QMF_EVEN, QMF_ODD } from './g722-tables.js';
+import { HIGH_DQ2, LOW_DQ4, LOW_DQ5, LOW_DQ6 } from './g722-tables.js';
 
 /** The three G.722 modes: 64 kbit/s (mode 1), 56 kbit/s (mode 2) and 48 kbit/s (mode 3) of audio. */
 export type G722Bitrate = 64000 | 56000 | 48000;
@@ -152,13 +152,34 @@ export class G722Encoder {
     older[p + 12] = first;
     const w = p + 12; // newer[w - i] = x(j - 2i), older[w - i] = x(j - 1 - 2i), i = 0..11
     this.pos = p === 11 ? 0 : p + 1;
-    // xA = sum h(2i) x(j - 2i), xB = sum h(2i+1) x(j - 1 - 2i)
-    let xa = 0;
-    let xb = 0;
-    for (let i = 0; i < 12; i++) {
-      xa += (QMF_EVEN[i] as number) * (newer[w - i] as number);
-      xb += (QMF_ODD[i] as number) * (older[w - i] as number);
-    }
+    // xA = sum h(2i) x(j - 2i), xB = sum h(2i+1) x(j - 1 - 2i), i = 0..11, with the
+    // taps of QMF_TAPS written out (h(2i) = 3, -11, 12, 32, …; h(2i+1) = -11, 53, …).
+    const xa =
+      3 * (newer[w] as number) -
+      11 * (newer[w - 1] as number) +
+      12 * (newer[w - 2] as number) +
+      32 * (newer[w - 3] as number) -
+      210 * (newer[w - 4] as number) +
+      951 * (newer[w - 5] as number) +
+      3876 * (newer[w - 6] as number) -
+      805 * (newer[w - 7] as number) +
+      362 * (newer[w - 8] as number) -
+      156 * (newer[w - 9] as number) +
+      53 * (newer[w - 10] as number) -
+      11 * (newer[w - 11] as number);
+    const xb =
+      -11 * (older[w] as number) +
+      53 * (older[w - 1] as number) -
+      156 * (older[w - 2] as number) +
+      362 * (older[w - 3] as number) -
+      805 * (older[w - 4] as number) +
+      3876 * (older[w - 5] as number) +
+      951 * (older[w - 6] as number) -
+      210 * (older[w - 7] as number) +
+      32 * (older[w - 8] as number) +
+      12 * (older[w - 9] as number) -
+      11 * (older[w - 10] as number) +
+      3 * (older[w - 11] as number);
     const xl = limit15((xa + xb) >> 14);
     const xh = limit15((xa - xb) >> 14);
     const il = encodeLower(this.lower, xl);
@@ -226,7 +247,8 @@ export class G722Decoder {
       const rh = limit15(sat16(higher.s + ((higher.det * (HIGH_DQ2[ih] as number)) >> 15)));
       adaptHigher(higher, ih);
 
-      // Receive QMF: xout(j) = 2 sum h(2i) xd(n-i), xout(j+1) = 2 sum h(2i+1) xs(n-i).
+      // Receive QMF: xout(j) = 2 sum h(2i) xd(n-i), xout(j+1) = 2 sum h(2i+1) xs(n-i),
+      // i = 0..11, taps of QMF_TAPS written out as in the encoder.
       const p = this.pos;
       const xd = rl - rh;
       const xs = rl + rh;
@@ -236,12 +258,32 @@ export class G722Decoder {
       sum[p + 12] = xs;
       const w = p + 12;
       this.pos = p === 11 ? 0 : p + 1;
-      let s0 = 0;
-      let s1 = 0;
-      for (let i = 0; i < 12; i++) {
-        s0 += (QMF_EVEN[i] as number) * (diff[w - i] as number);
-        s1 += (QMF_ODD[i] as number) * (sum[w - i] as number);
-      }
+      const s0 =
+        3 * (diff[w] as number) -
+        11 * (diff[w - 1] as number) +
+        12 * (diff[w - 2] as number) +
+        32 * (diff[w - 3] as number) -
+        210 * (diff[w - 4] as number) +
+        951 * (diff[w - 5] as number) +
+        3876 * (diff[w - 6] as number) -
+        805 * (diff[w - 7] as number) +
+        362 * (diff[w - 8] as number) -
+        156 * (diff[w - 9] as number) +
+        53 * (diff[w - 10] as number) -
+        11 * (diff[w - 11] as number);
+      const s1 =
+        -11 * (sum[w] as number) +
+        53 * (sum[w - 1] as number) -
+        156 * (sum[w - 2] as number) +
+        362 * (sum[w - 3] as number) -
+        805 * (sum[w - 4] as number) +
+        3876 * (sum[w - 5] as number) +
+        951 * (sum[w - 6] as number) -
+        210 * (sum[w - 7] as number) +
+        32 * (sum[w - 8] as number) +
+        12 * (sum[w - 9] as number) -
+        11 * (sum[w - 10] as number) +
+        3 * (sum[w - 11] as number);
       out[k++] = sat16(s0 >> 11);
       out[k++] = sat16(s1 >> 11);
     }
