@@ -1,9 +1,10 @@
 /**
- * L2 media/codecs: audio codecs (PCMU, PCMA, L16, Opus), a polyphase
+ * L2 media/codecs: audio codecs (PCMU, PCMA, L16, G.722, Opus), a polyphase
  * resampler, in-band DTMF detection and generation, and WAV files — pure, no
  * I/O, allocation-free on the per-frame paths. See docs/codecs.md.
  */
-import { type AudioCodec, type CodecOptions, CodecRegistry } from './codec.js';
+import { type AudioCodec, type CodecOptions, CodecRegistry, composeCodec, syncCodecFactory } from './codec.js';
+import { G722_SAMPLE_RATE, G722Decoder, G722Encoder } from './g722.js';
 import { pcmaFactory, pcmuFactory } from './g711.js';
 import { l16Factory } from './l16.js';
 import { opusFactory } from './opus.js';
@@ -58,12 +59,30 @@ export {
   resampleBuffer,
 } from './resampler.js';
 
-/** A new registry holding the built-in codecs (PCMU, PCMA, L16, opus), ready for plug-ins. */
+/**
+ * G.722 (ITU-T G.722, 64 kbit/s): 16 kHz audio on an 8000 Hz RTP clock (RFC 3551 §4.5.2),
+ * static payload type 9, 2 samples per byte.
+ */
+export const g722Factory = syncCodecFactory({
+  name: 'G722',
+  clockRate: 8000,
+  staticPayloadType: 9,
+  sampleRates: [G722_SAMPLE_RATE],
+  create: () =>
+    composeCodec(
+      { name: 'G722', clockRate: 8000, sampleRate: G722_SAMPLE_RATE, staticPayloadType: 9, maxBytesPerSample: 0.5 },
+      new G722Encoder(),
+      new G722Decoder(),
+    ),
+});
+
+/** A new registry holding the built-in codecs (PCMU, PCMA, L16, G722, opus), ready for plug-ins. */
 export function createCodecRegistry(): CodecRegistry {
   return new CodecRegistry()
     .register(pcmuFactory)
     .register(pcmaFactory)
     .register(l16Factory)
+    .register(g722Factory)
     .register(opusFactory);
 }
 
@@ -109,3 +128,11 @@ export {
   WavWriter,
   writeWavHeader,
 } from './wav.js';
+export {
+  G722_DEFAULTS,
+  G722_SAMPLE_RATE,
+  type G722Bitrate,
+  G722Decoder,
+  G722Encoder,
+  type G722Options,
+} from './g722.js';
