@@ -51,7 +51,7 @@ export {
   DTMF_FREQUENCIES,
   type DtmfOptions,
   dbm0ToAmplitude,
-  dtmfTone,
+  dtmfToneSpec,
   TONE_NAMES,
   TONE_PLANS,
   TONE_REGIONS,

@@ -216,7 +216,7 @@ export const DTMF_DEFAULTS: Readonly<Required<DtmfOptions>> = Object.freeze({
 });
 
 /** A one-shot tone that plays `digits` (0-9, *, #, A-D) as DTMF, with gaps between. */
-export function dtmfTone(digits: string, options: DtmfOptions = {}): ToneSpec {
+export function dtmfToneSpec(digits: string, options: DtmfOptions = {}): ToneSpec {
   const o = { ...DTMF_DEFAULTS, ...options };
   if (typeof digits !== 'string' || digits.length === 0) {
     throw new StrowgerError('ERR_INVALID_ARGUMENT', 'DTMF digits must be a non-empty string');

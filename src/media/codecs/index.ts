@@ -3,9 +3,15 @@
  * resampler, in-band DTMF detection and generation, and WAV files — pure, no
  * I/O, allocation-free on the per-frame paths. See docs/codecs.md.
  */
-import { type AudioCodec, type CodecOptions, CodecRegistry, composeCodec, syncCodecFactory } from './codec.js';
-import { G722_SAMPLE_RATE, G722Decoder, G722Encoder } from './g722.js';
+import {
+  type AudioCodec,
+  type CodecOptions,
+  CodecRegistry,
+  composeCodec,
+  syncCodecFactory,
+} from './codec.js';
 import { pcmaFactory, pcmuFactory } from './g711.js';
+import { G722_SAMPLE_RATE, G722Decoder, G722Encoder } from './g722.js';
 import { l16Factory } from './l16.js';
 import { opusFactory } from './opus.js';
 
@@ -70,7 +76,13 @@ export const g722Factory = syncCodecFactory({
   sampleRates: [G722_SAMPLE_RATE],
   create: () =>
     composeCodec(
-      { name: 'G722', clockRate: 8000, sampleRate: G722_SAMPLE_RATE, staticPayloadType: 9, maxBytesPerSample: 0.5 },
+      {
+        name: 'G722',
+        clockRate: 8000,
+        sampleRate: G722_SAMPLE_RATE,
+        staticPayloadType: 9,
+        maxBytesPerSample: 0.5,
+      },
       new G722Encoder(),
       new G722Decoder(),
     ),
@@ -115,6 +127,14 @@ export {
   powerToDbm0,
 } from './dtmf.js';
 export {
+  G722_DEFAULTS,
+  G722_SAMPLE_RATE,
+  type G722Bitrate,
+  G722Decoder,
+  G722Encoder,
+  type G722Options,
+} from './g722.js';
+export {
   decodeWav,
   encodeWav,
   parseWavHeader,
@@ -128,11 +148,3 @@ export {
   WavWriter,
   writeWavHeader,
 } from './wav.js';
-export {
-  G722_DEFAULTS,
-  G722_SAMPLE_RATE,
-  type G722Bitrate,
-  G722Decoder,
-  G722Encoder,
-  type G722Options,
-} from './g722.js';

@@ -4,7 +4,7 @@ import { isStrowgerError } from '../../../src/core/index.js';
 import {
   DTMF_FREQUENCIES,
   dbm0ToAmplitude,
-  dtmfTone,
+  dtmfToneSpec,
   TONE_NAMES,
   TONE_PLANS,
   TONE_REGIONS,
@@ -310,7 +310,7 @@ describe('DTMF', () => {
   for (const rate of RATES) {
     it(`every key sounds its row and column frequency and no other at ${rate} Hz`, () => {
       for (const key of ALL) {
-        const x = render(dtmfTone(key), rate, 100);
+        const x = render(dtmfToneSpec(key), rate, 100);
         const part = x.subarray(Math.round(rate * 0.005), Math.round(rate * 0.095));
         const [lo, hi] = DTMF_FREQUENCIES[key] as [number, number];
         for (const f of DTMF_SET) {
@@ -324,7 +324,7 @@ describe('DTMF', () => {
   }
 
   it('a digit string plays each digit for toneMs with gapMs between, then ends', () => {
-    const spec = dtmfTone('19#', { toneMs: 80, gapMs: 60 });
+    const spec = dtmfToneSpec('19#', { toneMs: 80, gapMs: 60 });
     const x = render(spec, 8000, 400);
     const runs = measuredRuns(x, 8000);
     const on = runs.filter((r) => r.on).map((r) => Math.round(r.ms));
@@ -344,9 +344,9 @@ describe('DTMF', () => {
   });
 
   it('accepts lower-case A-D and rejects anything that is not a key', () => {
-    expect(dtmfTone('abcd').segments.filter((s) => s.components.length > 0)).toHaveLength(4);
-    expect(code(() => dtmfTone('12x'))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => dtmfTone(''))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => dtmfTone('1', { toneMs: 0 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(dtmfToneSpec('abcd').segments.filter((s) => s.components.length > 0)).toHaveLength(4);
+    expect(code(() => dtmfToneSpec('12x'))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => dtmfToneSpec(''))).toBe('ERR_INVALID_ARGUMENT');
+    expect(code(() => dtmfToneSpec('1', { toneMs: 0 }))).toBe('ERR_INVALID_ARGUMENT');
   });
 });

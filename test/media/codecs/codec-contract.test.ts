@@ -10,6 +10,7 @@ import {
   type AudioCodec,
   type CodecFactory,
   type CodecOptions,
+  CodecRegistry,
   composeCodec,
   createCodec,
   createCodecRegistry,
@@ -273,16 +274,17 @@ describe.each(CASES)('AudioCodec contract: $label', (c) => {
 describe('CodecRegistry', () => {
   it('holds the built-ins, matches names case-insensitively and finds static payload types', () => {
     const reg = createCodecRegistry();
-    expect(reg.names().sort()).toEqual(['L16', 'PCMA', 'PCMU', 'opus']);
+    expect(reg.names().sort()).toEqual(['G722', 'L16', 'PCMA', 'PCMU', 'opus']);
     expect(reg.get('pcmu')?.name).toBe('PCMU');
     expect(reg.get('OPUS')?.clockRate).toBe(48000);
     expect(reg.byPayloadType(0)?.name).toBe('PCMU');
     expect(reg.byPayloadType(8)?.name).toBe('PCMA');
-    expect(reg.byPayloadType(9)).toBeUndefined();
+    expect(reg.byPayloadType(9)?.name).toBe('G722');
+    expect(reg.byPayloadType(18)).toBeUndefined();
   });
 
   it('takes a plug-in codec (the G.722 shape: separate encoder and decoder) and creates it by name', async () => {
-    const reg = createCodecRegistry();
+    const reg = new CodecRegistry();
     // stand-ins for the G722Encoder / G722Decoder classes: 2 samples per byte
     const makeG722 = () =>
       composeCodec(
