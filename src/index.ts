@@ -3,5 +3,6 @@
  * `strowger/sip`, `strowger/sdp` (and later `strowger/rtp`, `strowger/media`,
  * `strowger/acd`, `strowger/testing`).
  */
-export * from './core/index.js';
+
 export { VERSION } from './api/version.js';
+export * from './core/index.js';

@@ -97,7 +97,7 @@ export const QUEUE_DEFAULTS = Object.freeze({
   strategy: 'longest-idle',
   priority: 0,
   waitOffsetMs: 0,
-  serviceLevel: Object.freeze({ thresholdMs: 20_000, target: 0.8, leadMs: 60_000 }),
+  serviceLevel: Object.freeze({ thresholdMs: 20_000, target: 0.8, leadMs: 60_000, minCalls: 10 }),
   maxWaitMs: Number.POSITIVE_INFINITY,
   maxLength: Number.POSITIVE_INFINITY,
   wrapUpMs: 0,
@@ -654,6 +654,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       group.offers.length = 0;
       a.offer = null;
       ix.group = null;
+      ix.home.offering.delete(ix);
       ix.timer?.cancel();
       ix.timer = null;
       ix.state = 'connected';
@@ -789,6 +790,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       const top = b.heap.peek();
       if (top && top.ix.enqueuedAt < oldest) oldest = top.ix.enqueuedAt;
     }
+    for (const ix of q.offering) if (ix.kind === 'call' && ix.enqueuedAt < oldest) oldest = ix.enqueuedAt;
     return {
       id: q.id,
       open: q.open,
@@ -975,6 +977,11 @@ export class Acd extends TypedEmitter<AcdEvents> {
     check(isNonNegativeFinite(sl.thresholdMs), `${f}: serviceLevel.thresholdMs`, 'a finite number >= 0');
     check(sl.target > 0 && sl.target <= 1, `${f}: serviceLevel.target`, 'in (0, 1]');
     check(isPositiveFinite(sl.leadMs), `${f}: serviceLevel.leadMs`, 'a finite number > 0');
+    check(
+      Number.isInteger(sl.minCalls) && sl.minCalls >= 0,
+      `${f}: serviceLevel.minCalls`,
+      'an integer >= 0',
+    );
     const maxWaitMs = c.maxWaitMs ?? QUEUE_DEFAULTS.maxWaitMs;
     check(maxWaitMs > 0, `${f}: maxWaitMs`, '> 0');
     const maxLength = c.maxLength ?? QUEUE_DEFAULTS.maxLength;
@@ -1480,6 +1487,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     ix.state = 'offered';
     const group = new OfferGroup(ix, q, offerAll);
     ix.group = group;
+    ix.home.offering.add(ix);
     for (const a of chosen) {
       const o = new Offer(a, group, now);
       group.offers.push(o);
@@ -1535,12 +1543,14 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const group = ix.group;
     if (!group) return;
     ix.group = null;
+    ix.home.offering.delete(ix);
     group.timer?.cancel();
     for (const o of [...group.offers]) this.#withdrawOffer(o, reason);
   }
 
   #returnToQueue(ix: Ix): void {
     ix.group = null;
+    ix.home.offering.delete(ix);
     if (ix.done) return;
     ix.state = 'waiting';
     if (ix.cb && !this.#callbackReady(ix)) {
@@ -1714,6 +1724,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     ix.group?.timer?.cancel();
     this.#removeAll(ix);
     ix.home.parked.delete(ix);
+    ix.home.offering.delete(ix);
     this.#callbacks.delete(ix);
     this.#ixs.delete(ix.id);
     this.#post(
@@ -2005,7 +2016,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
    * plus the expected arrivals at Erlang C's service level for the live staffing.
    */
   #slaCheck(q: QueueRec, sorted: readonly Entry[], now: number): void {
-    const { thresholdMs: T, target, leadMs } = q.s.sl;
+    const { thresholdMs: T, target, leadMs, minCalls } = q.s.sl;
     const st = q.stats;
     const answered = st.get(now, F_ANSWERED);
     const met = st.get(now, F_MET);
@@ -2038,7 +2049,8 @@ export class Acd extends TypedEmitter<AcdEvents> {
     const projected = denom > 0 ? (met + predMet + arrivals * slNew) / denom : undefined;
     q.projected = projected;
     q.risk = projected === undefined ? 0 : Math.max(0, target - projected);
-    const atRisk = projected !== undefined && projected < target;
+    const enough = met + missed + predMet + predMiss >= minCalls;
+    const atRisk = projected !== undefined && projected < target && (enough || q.atRisk);
     if (atRisk === q.atRisk) return;
     q.atRisk = atRisk;
     const live = answered + late > 0 ? met / (answered + late) : undefined;

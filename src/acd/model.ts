@@ -266,6 +266,8 @@ export class QueueRec implements StrategyContext {
   readonly members = new Map<AgentRec, Membership>();
   readonly available = new Set<AgentRec>();
   readonly parked = new Set<Ix>();
+  /** Interactions of this queue (home) being offered: still waiting from the caller's side. */
+  readonly offering = new Set<Ix>();
   waiting = 0;
   loggedIn = 0;
   staffed = 0;

@@ -33,6 +33,8 @@ export interface ServiceLevelConfig {
   target: number;
   /** How far ahead `slaAtRisk` looks, in ms (default 60 000). */
   leadMs: number;
+  /** Calls (finished in the window plus waiting) needed before `slaAtRisk` may fire (default 10). */
+  minCalls: number;
 }
 
 export type OverflowAction =

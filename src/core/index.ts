@@ -1,35 +1,36 @@
 /** L0 core: errors, typed events, injected time and randomness, byte helpers. */
+
 export {
-  ERROR_CODES,
-  type ErrorCode,
-  StrowgerError,
-  type StrowgerErrorOptions,
-  isStrowgerError,
-  type SerializedError,
-  serializeError,
-  deserializeError,
-  assertArgument,
-} from './errors.js';
-export { type EventMap, TypedEmitter } from './events.js';
-export {
-  type Clock,
-  type ClockTimer,
-  RealClock,
-  realClock,
-  FakeClock,
-  type FakeClockOptions,
-  flushMicrotasks,
-  sleep,
-} from './clock.js';
-export { type Random, cryptoRandom, seededRandom, randomToken } from './random.js';
-export { MinHeap } from './heap.js';
-export { CHANNELS } from './diagnostics.js';
-export {
-  utf8Encode,
-  utf8Decode,
-  utf8Length,
+  bytesEqual,
   concatBytes,
   indexOfCrlfCrlf,
   toHex,
-  bytesEqual,
+  utf8Decode,
+  utf8Encode,
+  utf8Length,
 } from './bytes.js';
+export {
+  type Clock,
+  type ClockTimer,
+  FakeClock,
+  type FakeClockOptions,
+  flushMicrotasks,
+  RealClock,
+  realClock,
+  sleep,
+} from './clock.js';
+export { CHANNELS } from './diagnostics.js';
+export {
+  assertArgument,
+  deserializeError,
+  ERROR_CODES,
+  type ErrorCode,
+  isStrowgerError,
+  type SerializedError,
+  StrowgerError,
+  type StrowgerErrorOptions,
+  serializeError,
+} from './errors.js';
+export { type EventMap, TypedEmitter } from './events.js';
+export { MinHeap } from './heap.js';
+export { cryptoRandom, type Random, randomToken, seededRandom } from './random.js';
