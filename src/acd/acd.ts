@@ -130,6 +130,7 @@ export const PAUSE_REJECT_DELAY = 'reject-delay';
 export const PAUSE_NO_ANSWER = 'no-answer';
 
 const AHT_PRIOR_WEIGHT = 3;
+const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 
 type EventName = keyof AcdEvents;
 
@@ -153,6 +154,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
   readonly #skillIds = new Map<string, number>();
   readonly #agentsBySkill = new Map<string, Set<AgentRec>>();
   readonly #extraQueues: QueueRec[] = [];
+  readonly #queueReqs = new WeakMap<QueueSettings, CompiledRequirement>();
   #seq = 0;
   #closed = false;
   readonly #tickTimer: ClockTimer;
@@ -1143,6 +1145,16 @@ export class Acd extends TypedEmitter<AcdEvents> {
     };
   }
 
+  /** The queue's default requirement, compiled once per configuration. */
+  #queueRequirement(q: QueueRec): CompiledRequirement {
+    let req = this.#queueReqs.get(q.s);
+    if (!req) {
+      req = this.#compileRequirement(q.s.skills);
+      this.#queueReqs.set(q.s, req);
+    }
+    return req;
+  }
+
   #compileRequirement(skills: readonly Required<SkillRequirement>[]): CompiledRequirement {
     const sorted = [...skills].sort((a, b) => (a.skill < b.skill ? -1 : a.skill > b.skill ? 1 : 0));
     return {
@@ -1241,9 +1253,9 @@ export class Acd extends TypedEmitter<AcdEvents> {
       q,
       r.callerId,
       basePriority,
-      this.#compileRequirement(skills),
+      r.skills ? this.#compileRequirement(skills) : this.#queueRequirement(q),
       skills,
-      Object.freeze({ ...attributes }),
+      Object.keys(attributes).length === 0 ? NO_ATTRIBUTES : Object.freeze({ ...attributes }),
       enqueuedAt,
     );
     ix.cb = cb;

@@ -10,7 +10,7 @@
  */
 import { FakeClock, isStrowgerError, type Random, seededRandom } from '../core/index.js';
 import { type Acd, createAcd } from './acd.js';
-import { erlangC, erlangCAsa, erlangCServiceLevel } from './erlang.js';
+import { erlangA, erlangC, erlangCAsa, erlangCServiceLevel } from './erlang.js';
 import { AcdError, check, isNonNegativeFinite, isPositiveFinite } from './errors.js';
 import type { AcdOptions, AgentState, QueueConfig, SkillRequirement } from './types.js';
 
@@ -83,8 +83,12 @@ export interface SimQueueReport {
   asaMs: number;
   abandonRate: number;
   meanHandleMs: number;
+  /** Mean wait over answered and abandoned callers, ms (Erlang A's mean wait). */
+  meanWaitAllMs: number;
   /** Erlang C for the offered load and the queue's staffed agents (exact only for a single-queue setup). */
   erlangC: { traffic: number; agents: number; pWait: number; serviceLevel: number; asaMs: number };
+  /** Erlang A for the same, when callers have a patience. */
+  erlangA: { pAbandon: number; meanWaitMs: number; serviceLevel: number | undefined } | undefined;
   ewt: { strowger: EwtAccuracy; asteriskStyle: EwtAccuracy };
 }
 
@@ -254,6 +258,7 @@ export function simulate(options: SimulationOptions): SimulationReport {
     let met = 0;
     let lateAbandon = 0;
     let waitSum = 0;
+    let waitAllSum = 0;
     const ours: Array<[number, number]> = [];
     const ast: Array<[number, number]> = [];
     for (const c of calls.values()) {
@@ -263,11 +268,13 @@ export function simulate(options: SimulationOptions): SimulationReport {
         const w = c.answeredAt - c.arrivedAt;
         answered++;
         waitSum += w;
+        waitAllSum += w;
         if (w <= T) met++;
         ours.push([c.ewt, w]);
         ast.push([c.asterisk, w]);
       } else if (c.abandonedAt !== undefined) {
         abandoned++;
+        waitAllSum += c.abandonedAt - c.arrivedAt;
         if (c.abandonedAt - c.arrivedAt > T) lateAbandon++;
       }
     }
@@ -289,6 +296,14 @@ export function simulate(options: SimulationOptions): SimulationReport {
       asaMs: answered > 0 ? waitSum / answered : 0,
       abandonRate: answered + abandoned > 0 ? abandoned / (answered + abandoned) : 0,
       meanHandleMs: meanHandle,
+      meanWaitAllMs: answered + abandoned > 0 ? waitAllSum / (answered + abandoned) : 0,
+      erlangA:
+        q.patienceMeanMs === undefined
+          ? undefined
+          : (() => {
+              const r = erlangA(n, traffic, aht, q.patienceMeanMs, T);
+              return { pAbandon: r.pAbandon, meanWaitMs: r.meanWait, serviceLevel: r.serviceLevel };
+            })(),
       erlangC: {
         traffic,
         agents: n,
