@@ -9,7 +9,7 @@
  * computed in the same run.
  */
 import { FakeClock, isStrowgerError, type Random, seededRandom } from '../core/index.js';
-import { type Acd, createAcd } from './acd.js';
+import { createAcd } from './acd.js';
 import { erlangA, erlangC, erlangCAsa, erlangCServiceLevel } from './erlang.js';
 import { AcdError, check, isNonNegativeFinite, isPositiveFinite } from './errors.js';
 import type { AcdOptions, AgentState, QueueConfig, SkillRequirement } from './types.js';
