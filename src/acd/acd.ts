@@ -1287,8 +1287,15 @@ export class Acd extends TypedEmitter<AcdEvents> {
     let position = 1;
     let ewt = 0;
     if (ix.state === 'waiting') {
-      position = this.position(ix.id) ?? 1;
-      ewt = this.estimatedWait(ix.id);
+      position = Number.POSITIVE_INFINITY;
+      ewt = Number.POSITIVE_INFINITY;
+      for (const e of ix.entries) {
+        if (!e.bucket) continue;
+        const r = this.#rank(e);
+        position = Math.min(position, r);
+        ewt = Math.min(ewt, this.#ewtAt(e.queue, r));
+      }
+      if (position === Number.POSITIVE_INFINITY) position = 1;
     } else if (ix.state === 'parked') {
       ewt = this.estimatedWait(ix.id);
     }

@@ -14,7 +14,7 @@ describe('IndexedHeap', () => {
       fc.property(
         fc.array(
           fc.oneof(fc.record({ push: fc.integer({ min: 0, max: 50 }) }), fc.record({ remove: fc.nat() })),
-          { maxLength: 200 },
+          { maxLength: 200, size: 'max' },
         ),
         (ops) => {
           const heap = new IndexedHeap<Item>((a, b) => a.key < b.key || (a.key === b.key && a.id < b.id));

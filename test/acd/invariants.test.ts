@@ -130,6 +130,18 @@ function canTakeNow(a: AgentView): boolean {
   );
 }
 
+/** What the random sequences exercised, summed over all runs (so the fuzzing is known not to be vacuous). */
+const coverage = {
+  connected: 0,
+  withdrawn: 0,
+  abandoned: 0,
+  callbacksDue: 0,
+  overflowed: 0,
+  exited: 0,
+  paused: 0,
+  wrapUps: 0,
+};
+
 function run(cmds: Cmd[]): void {
   const h = harness({ rejectDelayMs: 2000, maxMissedOffers: 2, tickMs: 1000 });
   for (const q of QUEUES) h.acd.addQueue(q);
@@ -138,6 +150,7 @@ function run(cmds: Cmd[]): void {
   const ended = new Map<string, number>();
   const lastState = new Map<string, string>(AGENTS.map((a) => [a.id, 'logged-out']));
   const announced = new Map<string, number>();
+  const lastReason = new Map<string, string | undefined>();
   const outstanding = new Map<string, Map<string, { at: number; all: boolean }>>();
   const connectedTo = new Map<string, string>();
   const problems: string[] = [];
@@ -150,8 +163,12 @@ function run(cmds: Cmd[]): void {
       note(`${e.agentId}: transition from ${e.from}, last seen ${lastState.get(e.agentId)}`);
     if (!AGENT_TRANSITIONS[e.from].includes(e.to))
       note(`${e.agentId}: ${e.from} → ${e.to} is not in the chart`);
-    if (e.to === 'reserved' && e.from !== 'available' && e.from !== 'busy')
+    if (e.to === 'reserved' && e.from !== 'reserved' && e.from !== 'available' && e.from !== 'busy') {
       note(`${e.agentId} offered while ${e.from}`);
+    }
+    if (e.from === e.to && lastReason.get(e.agentId) === e.pauseReason)
+      note(`${e.agentId}: ${e.from} → ${e.to} with no change`);
+    lastReason.set(e.agentId, e.pauseReason);
     if (e.load > (CAPACITY.get(e.agentId) as number)) note(`${e.agentId} load ${e.load} beyond capacity`);
     lastState.set(e.agentId, e.to);
   });
@@ -176,8 +193,18 @@ function run(cmds: Cmd[]): void {
       note(`${e.interactionId} connected to ${e.agentId} without an offer`);
     outstanding.delete(e.interactionId);
     connectedTo.set(e.interactionId, e.agentId);
+    coverage.connected++;
   });
   h.acd.on('queued', (e) => announced.set(e.interactionId, e.position));
+  h.acd.on('offerWithdrawn', () => coverage.withdrawn++);
+  h.acd.on('abandoned', () => coverage.abandoned++);
+  h.acd.on('callbackDue', () => coverage.callbacksDue++);
+  h.acd.on('overflowed', () => coverage.overflowed++);
+  h.acd.on('exited', () => coverage.exited++);
+  h.acd.on('agentState', (e) => {
+    if (e.to === 'paused' && e.pauseReason === 'no-answer') coverage.paused++;
+    if (e.to === 'wrap-up') coverage.wrapUps++;
+  });
   h.acd.on('position', (e) => {
     const prev = announced.get(e.interactionId) ?? Number.POSITIVE_INFINITY;
     if (e.position >= prev) note(`${e.interactionId} position announced ${prev} then ${e.position}`);
@@ -382,9 +409,13 @@ function run(cmds: Cmd[]): void {
 describe('ACD invariants under random operation sequences', () => {
   it('no invariant breaks, nothing is lost or offered twice, positions never go up', () => {
     fc.assert(
-      fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 80 }), (cmds) => run(cmds)),
-      { numRuns: 150 },
+      fc.property(
+        fc.array(cmdArb, { minLength: 1, maxLength: Number(process.env.ACD_FUZZ_LEN ?? 80), size: 'max' }),
+        (cmds) => run(cmds),
+      ),
+      { numRuns: Number(process.env.ACD_FUZZ_RUNS ?? 150) },
     );
+    for (const [what, n] of Object.entries(coverage)) expect(n, `${what} never happened`).toBeGreaterThan(0);
   });
 
   it('in a FIFO setup (one priority, no overflow) the true position never rises either', () => {
@@ -392,7 +423,7 @@ describe('ACD invariants under random operation sequences', () => {
       fc.property(
         fc.array(
           fc.oneof(fc.constant('arrive'), fc.constant('abandon'), fc.constant('serve'), fc.constant('tick')),
-          { maxLength: 60 },
+          { maxLength: 60, size: 'max' },
         ),
         fc.nat(1000),
         (ops, salt) => {

@@ -138,7 +138,7 @@ describe('global scheduler', () => {
             min: fc.integer({ min: 1, max: 5 }),
             gap: fc.integer({ min: 0, max: 3 }),
           }),
-          { minLength: 1, maxLength: 30 },
+          { minLength: 1, maxLength: 30, size: 'max' },
         ),
         fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
         fc.dictionary(fc.constantFrom(...skills), fc.integer({ min: 1, max: 5 })),
