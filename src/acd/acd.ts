@@ -52,7 +52,9 @@ import {
   F_ABANDONED_LATE,
   F_ANSWERED,
   F_ARRIVALS,
+  F_BACKLOG_MS,
   F_CALLBACKS_ANSWERED,
+  F_DEPARTURES,
   F_HANDLE_COUNT,
   F_HANDLE_SUM,
   F_MET,
@@ -130,6 +132,8 @@ export const PAUSE_REJECT_DELAY = 'reject-delay';
 export const PAUSE_NO_ANSWER = 'no-answer';
 
 const AHT_PRIOR_WEIGHT = 3;
+/** Weight, in departures, of the staffing model when a shared line's rate is measured. */
+const RATE_PRIOR_DEPARTURES = 1;
 const NO_ATTRIBUTES: Readonly<Record<string, never>> = Object.freeze({});
 
 type EventName = keyof AcdEvents;
@@ -1350,6 +1354,8 @@ export class Acd extends TypedEmitter<AcdEvents> {
       q.buckets.push(b);
     }
     e.bucket = b;
+    e.insertedAt = this.#clock.now();
+    if (q.waiting === 0) q.backlogMark = e.insertedAt;
     q.waiting++;
   }
 
@@ -1360,6 +1366,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
     if (!b.heap.remove(e)) return;
     const q = e.queue;
     q.waiting--;
+    if (q.waiting === 0) this.#flushBacklog(q);
     if (b.heap.size === 0) {
       const last = q.buckets.pop() as Bucket;
       if (last !== b) {
@@ -1502,6 +1509,9 @@ export class Acd extends TypedEmitter<AcdEvents> {
       if (!offerAll) break;
     }
     if (chosen.length === 0) return false;
+    for (const x of ix.entries) {
+      if (x.bucket && now > x.insertedAt) x.queue.stats.add(now, F_DEPARTURES);
+    }
     this.#removeAll(ix);
     ix.state = 'offered';
     const group = new OfferGroup(ix, q, offerAll);
@@ -1665,6 +1675,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
         q.loggedIn += dl;
         q.staffed += ds;
         q.staffShare = q.staffed === 0 ? 0 : q.staffShare + ds * share;
+        if (a.memberships.size > 1) q.sharedStaffed += ds;
         if (dl < 0 || ds < 0) this.#emptyChecks.add(q);
       }
       a.countedLoggedIn = li;
@@ -1680,6 +1691,7 @@ export class Acd extends TypedEmitter<AcdEvents> {
       if (a.countedStaffed) {
         q.staffed--;
         q.staffShare = q.staffed === 0 ? 0 : q.staffShare - share;
+        if (a.memberships.size > 1) q.sharedStaffed--;
         this.#emptyChecks.add(q);
       }
       q.available.delete(a);
@@ -1958,12 +1970,39 @@ export class Acd extends TypedEmitter<AcdEvents> {
     return Math.max(1, q.stats.get(now, F_WAIT_ALL)) / ab;
   }
 
-  /** EWT of the caller at `rank` in `q`: Erlang A's conditional wait with live staffing and recent AHT. */
+  /** Adds the time the line has been non-empty since the last mark to the backlog time. */
+  #flushBacklog(q: QueueRec): void {
+    const now = this.#clock.now();
+    if (now > q.backlogMark) q.stats.add(now, F_BACKLOG_MS, now - q.backlogMark);
+    q.backlogMark = now;
+  }
+
+  /**
+   * The rate (per ms) at which the line moves when every agent who could help is busy.
+   * A dedicated pool (no staffed member serves another queue, no agents added by an
+   * overflow rule) is Erlang's model: live staffing / recent AHT, so a login or a pause
+   * shows at once. Where agents are shared between queues — and priorities between them
+   * decide who gets the next free agent — the model's even split does not fit, so the
+   * rate is measured instead: interactions that left the line for an agent per unit of
+   * time the line was non-empty, with the model as a prior worth a few departures.
+   */
+  #lineRate(q: QueueRec, now: number): number {
+    const model = q.staffShare > 1e-9 ? q.staffShare / this.#aht(q, now) : 0;
+    if (q.sharedStaffed === 0 && q.extras.length === 0) return model;
+    if (q.waiting > 0) this.#flushBacklog(q);
+    // the model's rate acts as a prior worth a few departures, so a quiet line leans on it
+    const departures = q.stats.get(now, F_DEPARTURES);
+    const backlog = q.stats.get(now, F_BACKLOG_MS);
+    if (model <= 0) return departures > 0 && backlog > 0 ? departures / backlog : 0;
+    return (departures + RATE_PRIOR_DEPARTURES) / (backlog + RATE_PRIOR_DEPARTURES / model);
+  }
+
+  /** EWT of the caller at `rank` in `q`: Erlang A's conditional wait at the line's rate. */
   #ewtAt(q: QueueRec, rank: number): number {
     const now = this.#clock.now();
-    const n = q.staffShare > 1e-9 ? q.staffShare : 0;
-    if (n === 0) return Number.POSITIVE_INFINITY;
-    return conditionalWait(rank, n, this.#aht(q, now), this.#patience(q, now));
+    const rate = this.#lineRate(q, now);
+    if (!(rate > 0)) return Number.POSITIVE_INFINITY;
+    return conditionalWait(rank, rate, 1, this.#patience(q, now));
   }
 
   #tick(): void {

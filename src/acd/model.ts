@@ -71,6 +71,7 @@ export class Entry implements HeapSlot {
   priority = 0;
   effEnq = 0;
   level = 0;
+  insertedAt = 0;
   applied: Set<OverflowRule> | null = null;
   constructor(
     readonly ix: Ix,
@@ -273,6 +274,10 @@ export class QueueRec implements StrategyContext {
   staffed = 0;
   /** Σ over staffed members of 1 / (number of queues the agent serves): the agents this queue can count on. */
   staffShare = 0;
+  /** Staffed members that also serve other queues (0: a dedicated pool, where Erlang's model fits). */
+  sharedStaffed = 0;
+  /** Since when the line has been non-empty (for the backlog time). */
+  backlogMark = 0;
   nextOrder = 0;
   risk = 0;
   atRisk = false;

@@ -2,7 +2,7 @@
  * Per-queue counters over a sliding window made of fixed slots, so updates are O(1) and
  * old data falls out as the window moves. Reads sum the slots.
  */
-const FIELDS = 10;
+const FIELDS = 12;
 export const F_ARRIVALS = 0;
 export const F_ANSWERED = 1;
 /** Answered within the service-level threshold. */
@@ -18,6 +18,10 @@ export const F_WAIT_ALL = 6;
 export const F_HANDLE_SUM = 7;
 export const F_HANDLE_COUNT = 8;
 export const F_CALLBACKS_ANSWERED = 9;
+/** Time (ms) the queue had at least one interaction waiting in line. */
+export const F_BACKLOG_MS = 10;
+/** Interactions that left the line for an agent after waiting in it (the line's service rate). */
+export const F_DEPARTURES = 11;
 
 export class RollingStats {
   readonly #slotMs: number;

@@ -68,6 +68,30 @@ describe('simulator', () => {
     expect(strowger.medianRelativeError).toBeLessThan(asteriskStyle.medianRelativeError);
   });
 
+  it('with agents shared between queues the measured line rate keeps EWT ahead of the Asterisk-style average', () => {
+    const r = simulate({
+      seed: 4,
+      durationMs: 12 * HOUR,
+      warmupMs: HOUR,
+      queues: [
+        { id: 'sales', arrivalsPerHour: 330, handleMeanMs: 240_000 },
+        { id: 'support', arrivalsPerHour: 150, handleMeanMs: 300_000 },
+        { id: 'vip', arrivalsPerHour: 40, handleMeanMs: 300_000, config: { priority: 2 } },
+      ],
+      agents: [
+        { count: 20, queues: ['sales'] },
+        { count: 10, queues: ['support'] },
+        { count: 15, queues: ['sales', 'support', 'vip'], prefix: 'flex-' },
+      ],
+    });
+    for (const id of ['sales', 'support']) {
+      const q = r.queues.find((x) => x.id === id);
+      if (!q) throw new Error(id);
+      expect(q.ewt.strowger.relativeMedianAbsError).toBeLessThan(q.ewt.asteriskStyle.relativeMedianAbsError);
+      expect(q.ewt.strowger.medianRelativeError).toBeLessThan(q.ewt.asteriskStyle.medianRelativeError);
+    }
+  });
+
   it('runs several queues sharing agents and reports each', () => {
     const r = simulate({
       seed: 3,
