@@ -3,6 +3,5 @@
  * `strowger/sip`, `strowger/sdp` (and later `strowger/rtp`, `strowger/media`,
  * `strowger/acd`, `strowger/testing`).
  */
-
-export { VERSION } from './api/version.js';
 export * from './core/index.js';
+export { VERSION } from './api/version.js';

@@ -67,8 +67,7 @@ export function unitOf(relPath: string): string | undefined {
   return best;
 }
 
-const IMPORT_RE =
-  /(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT_RE = /(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 export function importsOf(source: string): string[] {
   const stripped = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
@@ -111,9 +110,7 @@ export function checkFile(rel: string, specifiers: string[]): string[] {
     const from = LAYERS[unit as string] as number;
     const to = LAYERS[tUnit] as number;
     if (to >= from) {
-      problems.push(
-        `${rel}: ${unit} (L${from}) imports ${tUnit} (L${to}) — ${to === from ? 'sideways' : 'upward'}`,
-      );
+      problems.push(`${rel}: ${unit} (L${from}) imports ${tUnit} (L${to}) — ${to === from ? 'sideways' : 'upward'}`);
     } else if (target !== `${tUnit}/index`) {
       problems.push(`${rel}: deep import ${target}; import ${tUnit}/index.js instead`);
     }

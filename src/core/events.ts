@@ -91,8 +91,7 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   #reportListenerError(event: string, err: unknown): void {
-    if (listenerErrorChannel.hasSubscribers)
-      listenerErrorChannel.publish({ emitter: this, event, error: err });
+    if (listenerErrorChannel.hasSubscribers) listenerErrorChannel.publish({ emitter: this, event, error: err });
     for (const l of this.#errorListeners) {
       try {
         l(event, err);

@@ -1,36 +1,35 @@
 /** L0 core: errors, typed events, injected time and randomness, byte helpers. */
-
 export {
-  bytesEqual,
-  concatBytes,
-  indexOfCrlfCrlf,
-  toHex,
-  utf8Decode,
-  utf8Encode,
-  utf8Length,
-} from './bytes.js';
+  ERROR_CODES,
+  type ErrorCode,
+  StrowgerError,
+  type StrowgerErrorOptions,
+  isStrowgerError,
+  type SerializedError,
+  serializeError,
+  deserializeError,
+  assertArgument,
+} from './errors.js';
+export { type EventMap, TypedEmitter } from './events.js';
 export {
   type Clock,
   type ClockTimer,
+  RealClock,
+  realClock,
   FakeClock,
   type FakeClockOptions,
   flushMicrotasks,
-  RealClock,
-  realClock,
   sleep,
 } from './clock.js';
+export { type Random, cryptoRandom, seededRandom, randomToken } from './random.js';
+export { MinHeap } from './heap.js';
 export { CHANNELS } from './diagnostics.js';
 export {
-  assertArgument,
-  deserializeError,
-  ERROR_CODES,
-  type ErrorCode,
-  isStrowgerError,
-  type SerializedError,
-  StrowgerError,
-  type StrowgerErrorOptions,
-  serializeError,
-} from './errors.js';
-export { type EventMap, TypedEmitter } from './events.js';
-export { MinHeap } from './heap.js';
-export { cryptoRandom, type Random, randomToken, seededRandom } from './random.js';
+  utf8Encode,
+  utf8Decode,
+  utf8Length,
+  concatBytes,
+  indexOfCrlfCrlf,
+  toHex,
+  bytesEqual,
+} from './bytes.js';

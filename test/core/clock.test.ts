@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, RealClock, StrowgerError, sleep } from '../../src/core/index.js';
+import { FakeClock, RealClock, sleep, StrowgerError } from '../../src/core/index.js';
 
 describe('FakeClock', () => {
   it('fires timers in due order with now() equal to each due time', () => {

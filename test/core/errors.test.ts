@@ -5,9 +5,9 @@ import {
   deserializeError,
   isStrowgerError,
   randomToken,
-  StrowgerError,
   seededRandom,
   serializeError,
+  StrowgerError,
 } from '../../src/core/index.js';
 
 class DemoError extends StrowgerError {
