@@ -1,0 +1,92 @@
+/**
+ * L2 acd — automatic call distribution as pure logic on an injected Clock: queues,
+ * agents with skills, routing strategies, one global scheduler, wait estimates, SLA
+ * tracking, callbacks, dispositions and a discrete-event simulator. Knows nothing of SIP
+ * or media; the switch drives it with opaque ids. Published as `strowger/acd`.
+ */
+export {
+  ACD_DEFAULTS,
+  Acd,
+  AGENT_TRANSITIONS,
+  createAcd,
+  PAUSE_NO_ANSWER,
+  PAUSE_REJECT_DELAY,
+  QUEUE_DEFAULTS,
+} from './acd.js';
+export { compileBusinessHours, type OpeningWindow } from './business-hours.js';
+export {
+  type AgentsNeededOptions,
+  conditionalWait,
+  digamma,
+  type ErlangAResult,
+  erlangA,
+  erlangB,
+  erlangC,
+  erlangCAgentsNeeded,
+  erlangCAsa,
+  erlangCServiceLevel,
+} from './erlang.js';
+export { AcdError, type AcdErrorDetails } from './errors.js';
+export {
+  accuracy,
+  type EwtAccuracy,
+  lognormal,
+  type SimAgentGroup,
+  type SimQueue,
+  type SimQueueReport,
+  type SimulationOptions,
+  type SimulationReport,
+  simulate,
+} from './simulator.js';
+export {
+  BUILT_IN_STRATEGIES,
+  type BuiltInStrategyName,
+  fewestCalls,
+  leastTalkTime,
+  linear,
+  longestIdle,
+  random,
+  ringAll,
+  roundRobin,
+  skillScore,
+  skillsBased,
+  weightedRandom,
+} from './strategies.js';
+export type {
+  AcdEvents,
+  AcdOptions,
+  AgentCandidate,
+  AgentConfig,
+  AgentState,
+  AgentStateEvent,
+  AgentView,
+  AttributeValue,
+  BusinessHours,
+  CallbackRequest,
+  CallbackView,
+  DispositionConfig,
+  EnqueueResult,
+  InteractionKind,
+  InteractionOutcome,
+  InteractionRecord,
+  InteractionRequest,
+  InteractionState,
+  InteractionView,
+  OfferEvent,
+  OverflowAction,
+  OverflowRule,
+  OverflowTrigger,
+  QueueConfig,
+  QueuedEvent,
+  QueueMembership,
+  QueueStats,
+  RelaxationStep,
+  ServiceLevelConfig,
+  SkillRequirement,
+  SlaEvent,
+  Strategy,
+  StrategyContext,
+  StrategyDefinition,
+  StrategyInteraction,
+  WithdrawReason,
+} from './types.js';
