@@ -17,7 +17,7 @@ const listenerErrorChannel = channel(CHANNELS.listenerError);
  * `listenererror` listeners if any, and always published on the
  * `strowger:listener-error` diagnostics channel.
  */
-export class TypedEmitter<E extends EventMap> {
+export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
   #listeners = new Map<keyof E, Array<{ fn: AnyListener; once: boolean }>>();
   #errorListeners: Array<(event: string, err: unknown) => void> = [];
 
