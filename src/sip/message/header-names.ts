@@ -145,8 +145,9 @@ for (const list of BY_LENGTH) {
     BY_SHAPE.set(shape, l);
   }
 }
-const SHAPES: Array<Array<[string, string, true]> | undefined> = [];
-for (const [shape, l] of BY_SHAPE) SHAPES[shape] = l;
+// dense (not holey) so the lookup stays a plain indexed load
+const SHAPES: Array<Array<[string, string, true]> | undefined> = new Array(64 << 8).fill(undefined);
+for (const [shape, l] of BY_SHAPE) if (shape < 64 << 8) SHAPES[shape] = l;
 
 /**
  * Matches the header name s[pos, pos + len) against the table without
