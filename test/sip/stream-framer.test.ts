@@ -58,7 +58,7 @@ describe('SipStreamFramer', () => {
           pos += n;
         }
         expect(out.length).toBe(corpus.length);
-        out.forEach((m, k) => expect(Buffer.from(m).equals(corpus[k]!.bytes)).toBe(true));
+        for (const [k, m] of out.entries()) expect(Buffer.from(m).equals(corpus[k]!.bytes)).toBe(true);
         expect(framer.idle).toBe(true);
       }),
       { numRuns: 60 },

@@ -257,7 +257,8 @@ function parseStartLine(
       offset: byteOffset(head, base, h0),
     });
   }
-  if (c1 - c0 !== 7 || !head.startsWith('SIP/2.0', c0)) checkVersion(head.slice(c0, c1), byteOffset(head, base, c0));
+  if (c1 - c0 !== 7 || !head.startsWith('SIP/2.0', c0))
+    checkVersion(head.slice(c0, c1), byteOffset(head, base, c0));
   for (let i = a0; i < a1; i++) {
     if (!isTokenChar(head.charCodeAt(i)))
       throw new SipParseError('invalid method', { offset: byteOffset(head, base, i) });
