@@ -231,15 +231,11 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     } catch {
       throw new Reject(400, 'Bad Request (malformed Contact)');
     }
-    let headerExpires: number | undefined;
-    try {
-      headerExpires = request.expires;
-    } catch {
-      headerExpires = undefined; // RFC 3261 §20.19: a malformed value counts as the default
-    }
+    // RFC 3261 §20.19: a malformed Expires counts as absent (the default), a huge one as 2^32-1
+    const rawExpires = request.getHeader('expires');
+    const headerExpires = rawExpires === undefined ? undefined : deltaSeconds(rawExpires.trim());
     if (star) {
-      const raw = request.getHeader('expires');
-      if (raw === undefined || headerExpires !== 0) {
+      if (headerExpires !== 0) {
         throw new Reject(400, 'Bad Request ("Contact: *" needs "Expires: 0")');
       }
     }

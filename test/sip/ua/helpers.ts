@@ -25,8 +25,11 @@ export function request(init: RequestInit = {}): SipRequest {
     callId: init.callId ?? 'call-1@client',
     cseq: init.cseq ?? 1,
     via: ['SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1'],
-    ...(init.contact !== undefined ? { contact: init.contact } : {}),
-    headers: init.headers ?? [],
+    // Contact values are written as given (createRequest would wrap "*" in <>)
+    headers: [
+      ...[init.contact ?? []].flat().map((c): [string, string] => ['Contact', c]),
+      ...(init.headers ?? []),
+    ],
     ...(init.body !== undefined ? { body: init.body, contentType: 'text/plain' } : {}),
   });
 }
