@@ -29,6 +29,7 @@ import {
   unescapeUri,
   uriEquals,
 } from '../message/index.js';
+import type { DigestAuthenticator } from './digest-authenticator.js';
 import type { Binding, BindingSource, LocationStore } from './location-store.js';
 
 export interface RegistrarAuthorizeContext {
@@ -59,6 +60,12 @@ export interface RegistrarOptions {
   maxBindingsPerAor?: number;
   /** Domains this registrar serves (AOR host, case-insensitive); others get 404. Default: any. */
   domains?: readonly string[];
+  /**
+   * When given, `handle` authenticates a REGISTER itself (unless the context
+   * already names a user): it answers the authenticator's challenge or error,
+   * and passes the accepted user to `authorize`.
+   */
+  authenticator?: DigestAuthenticator;
   /**
    * Default: the authenticated user must be the user part of the AOR
    * (unescaped), so an unauthenticated REGISTER is refused with 403.
@@ -133,6 +140,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
   readonly #maxBindings: number;
   readonly #domains: Set<string> | undefined;
   readonly #authorize: RegistrarAuthorizer;
+  readonly #authenticator: DigestAuthenticator | undefined;
   readonly #locks = new Map<string, Promise<unknown>>();
 
   constructor(options: RegistrarOptions) {
@@ -146,6 +154,7 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     this.#maxBindings = options.maxBindingsPerAor ?? DEFAULTS.maxBindingsPerAor;
     this.#domains = options.domains && new Set(options.domains.map((d) => d.toLowerCase()));
     this.#authorize = options.authorize ?? defaultAuthorize;
+    this.#authenticator = options.authenticator;
   }
 
   get store(): LocationStore {
@@ -207,6 +216,14 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     const unsupported = require.filter((t) => !SUPPORTED.includes(t.toLowerCase()));
     if (unsupported.length > 0) throw new Reject(420, undefined, [['Unsupported', unsupported.join(', ')]]);
 
+    // step 3: authentication, when the registrar owns it
+    let user = context.user;
+    if (user === undefined && this.#authenticator !== undefined) {
+      const v = await this.#authenticator.verify(request);
+      if (!v.ok) return v.response;
+      user = v.user;
+    }
+
     // step 5: the address-of-record
     let to: NameAddr;
     try {
@@ -219,8 +236,8 @@ export class Registrar extends TypedEmitter<RegistrarEvents> {
     const key = aor.aor;
     if (this.#domains !== undefined && !this.#domains.has(aor.host.toLowerCase())) throw new Reject(404);
 
-    // steps 3-4: the authenticated user may change this AOR
-    if (!(await this.#authorize({ user: context.user, aor, aorKey: key, request }))) throw new Reject(403);
+    // step 4: the authenticated user may change this AOR
+    if (!(await this.#authorize({ user, aor, aorKey: key, request }))) throw new Reject(403);
 
     // step 6: the contacts
     let star: boolean;

@@ -11,14 +11,17 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock, seededRandom } from '../../../src/core/index.js';
 import { parseMessage, type SipRequest, type SipResponse } from '../../../src/sip/index.js';
 import {
+  answerChallenge,
   type Binding,
   type BindingsChange,
+  createDigestAuthenticator,
+  createDigestClientState,
   type LocationStore,
   MemoryLocationStore,
   Registrar,
   type RegistrarOptions,
 } from '../../../src/sip/ua/index.js';
-import { type RequestInit, request, wire } from './helpers.js';
+import { type RequestInit, request, SECRET, wire } from './helpers.js';
 
 function setup(options: Partial<RegistrarOptions> = {}) {
   const clock = new FakeClock();
@@ -332,6 +335,45 @@ describe('registrar: RFC 4475 cases', () => {
     const [b] = await registrar.lookup('sip:watson@example.com');
     expect(b?.uri).toBe('sip:+19725552222@gw1.example.net;unknownparam');
     expect(b?.params).toEqual([]);
+  });
+});
+
+describe('registrar with an authenticator', () => {
+  const authenticated = () => {
+    const clock = new FakeClock();
+    const authenticator = createDigestAuthenticator({
+      realm: 'example.com',
+      secret: SECRET,
+      clock,
+      random: seededRandom(8),
+      lookup: (user) => ({ alice: { password: 'a-pw' }, bob: { password: 'b-pw' } })[user],
+    });
+    return new Registrar({ store: new MemoryLocationStore({ clock }), clock, authenticator });
+  };
+
+  it('challenges, then binds the AOR of the user who answered', async () => {
+    const registrar = authenticated();
+    const first = request({ contact: '<sip:alice@192.0.2.1>' });
+    const challenge = wire(await registrar.handle(wire(first)));
+    expect(challenge.status).toBe(401);
+    const state = createDigestClientState();
+    const next = answerChallenge(first, challenge, { username: 'alice', password: 'a-pw' }, state);
+    expect((await registrar.handle(wire(next))).status).toBe(200);
+    expect(await registrar.lookup('sip:alice@example.com')).toHaveLength(1);
+  });
+
+  it("RFC 4475 regaut01: an unknown scheme is challenged; another user's AOR is forbidden", async () => {
+    const registrar = authenticated();
+    expect((await registrar.handle(torture('regaut01'))).status).toBe(401);
+    const first = request({ contact: '<sip:bob@192.0.2.2>' }); // To: alice
+    const challenge = wire(await registrar.handle(wire(first)));
+    const next = answerChallenge(
+      first,
+      challenge,
+      { username: 'bob', password: 'b-pw', realm: 'example.com' },
+      createDigestClientState(),
+    );
+    expect((await registrar.handle(wire(next))).status).toBe(403);
   });
 });
 

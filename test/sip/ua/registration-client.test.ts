@@ -22,7 +22,9 @@ import { SECRET, settle, wire } from './helpers.js';
 
 type Override = (req: SipRequest) => SipResponse | Promise<SipResponse> | 'hang' | 'throw' | undefined;
 
-function peer(options: { auth?: Partial<DigestAuthenticatorOptions>; registrar?: Partial<RegistrarOptions> } = {}) {
+function peer(
+  options: { auth?: Partial<DigestAuthenticatorOptions>; registrar?: Partial<RegistrarOptions> } = {},
+) {
   const clock = new FakeClock();
   const store = new MemoryLocationStore({ clock });
   const auth = createDigestAuthenticator({
@@ -102,6 +104,13 @@ async function advance(clock: FakeClock, ms: number): Promise<void> {
   await settle();
 }
 
+/** The payload of the i-th event (throws when there is none). */
+function payload<T>(events: Array<[string, unknown]>, i: number): T {
+  const e = events[i];
+  if (e === undefined) throw new Error(`no event #${i}`);
+  return e[1] as T;
+}
+
 const names = (events: Array<[string, unknown]>) => events.map(([n]) => n);
 
 describe('registration client', () => {
@@ -112,7 +121,7 @@ describe('registration client', () => {
     await settle();
     expect(c.state).toBe('registered');
     expect(names(events)).toEqual(['registered']);
-    expect((events[0]?.[1] as RegisteredInfo).expires).toBe(3600);
+    expect(payload<RegisteredInfo>(events, 0).expires).toBe(3600);
     expect(p.sent.map((r) => [r.cseq.seq, r.hasHeader('Authorization')])).toEqual([
       [1, false],
       [2, true],
@@ -159,13 +168,15 @@ describe('registration client', () => {
     await settle();
     expect(p.answers.map((r) => r.status)).toEqual([401, 423, 200]);
     expect(p.sent[2]?.getHeader('Expires')).toBe('600');
-    expect((events[0]?.[1] as RegisteredInfo).expires).toBe(600);
+    expect(payload<RegisteredInfo>(events, 0).expires).toBe(600);
     expect(c.expires).toBe(600);
   });
 
   it('reports wrong credentials once per attempt and backs off exponentially with jitter, bounded', async () => {
     const p = peer();
-    const { c, events } = client(p, { credentials: { username: 'trunk', password: 'wrong', realm: 'example.com' } });
+    const { c, events } = client(p, {
+      credentials: { username: 'trunk', password: 'wrong', realm: 'example.com' },
+    });
     c.start();
     await settle();
     const failed = events.find(([n]) => n === 'failed')?.[1] as RegistrationFailure;
@@ -176,7 +187,9 @@ describe('registration client', () => {
       const last = retrying.at(-1)?.[1] as { delayMs: number };
       await advance(p.clock, last.delayMs);
     }
-    const delays = events.filter(([n]) => n === 'retrying').map(([, i]) => (i as { delayMs: number }).delayMs);
+    const delays = events
+      .filter(([n]) => n === 'retrying')
+      .map(([, i]) => (i as { delayMs: number }).delayMs);
     expect(delays.length).toBeGreaterThanOrEqual(7);
     delays.forEach((d, k) => {
       const w = Math.min(8000, 1000 * 2 ** k);
@@ -197,17 +210,21 @@ describe('registration client', () => {
     await advance(p.clock, 1);
     expect(events[0]).toEqual(['failed', expect.objectContaining({ status: undefined, reason: 'timeout' })]);
     p.setOverride(() => 'throw');
-    await advance(p.clock, (events[1]?.[1] as { delayMs: number }).delayMs);
+    await advance(p.clock, payload<{ delayMs: number }>(events, 1).delayMs);
     expect(events[2]).toEqual(['failed', expect.objectContaining({ reason: 'send failed' })]);
     p.setOverride(undefined);
-    await advance(p.clock, (events[3]?.[1] as { delayMs: number }).delayMs);
+    await advance(p.clock, payload<{ delayMs: number }>(events, 3).delayMs);
     expect(c.state).toBe('registered');
     expect(c.failures).toBe(0);
   });
 
   it('waits at least Retry-After after a 503, and reports the registration lapsing meanwhile', async () => {
     const p = peer({ registrar: { minExpires: 60 } });
-    const { c, events } = client(p, { expires: 600, refreshMarginSec: 300, retry: { baseMs: 1000, maxMs: 1_800_000 } });
+    const { c, events } = client(p, {
+      expires: 600,
+      refreshMarginSec: 300,
+      retry: { baseMs: 1000, maxMs: 1_800_000 },
+    });
     c.start();
     await settle();
     p.setOverride((req) => createResponse(req, 503, { toTag: 'x', headers: [['Retry-After', '400']] }));
@@ -256,7 +273,10 @@ describe('registration client', () => {
     const { c, events } = client(p);
     c.start();
     await settle();
-    expect(events[0]).toEqual(['failed', expect.objectContaining({ status: 401, authFailure: 'realm-not-allowed' })]);
+    expect(events[0]).toEqual([
+      'failed',
+      expect.objectContaining({ status: 401, authFailure: 'realm-not-allowed' }),
+    ]);
     await advance(p.clock, 20_000);
     expect(p.sent.length).toBeGreaterThan(1);
     expect(p.sent.every((r) => !r.hasHeader('Authorization'))).toBe(true);
@@ -264,7 +284,11 @@ describe('registration client', () => {
 
   it('refuses a non-SIP AOR and a zero expiry with typed errors', () => {
     const p = peer();
-    expect(() => client(p, { aor: 'tel:+15551234' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
-    expect(() => client(p, { expires: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => client(p, { aor: 'tel:+15551234' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => client(p, { expires: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 });
