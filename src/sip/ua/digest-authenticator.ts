@@ -38,7 +38,7 @@ import {
   isSessionAlgorithm,
   parseDigestAlgorithm,
 } from './digest.js';
-import { NonceCountStore, NonceManager } from './nonce.js';
+import { type NonceCheck, NonceCountStore, NonceManager } from './nonce.js';
 
 /** What `lookup` returns for a known user: the password, or H(username:realm:password) for the asked hash. */
 export type DigestUserRecord = { password: string } | { ha1: string };
@@ -156,7 +156,8 @@ class ServerDigest implements DigestAuthenticator {
   readonly #random: Random;
   readonly #nonces: NonceManager;
   readonly #counts: NonceCountStore;
-  readonly #secret: Buffer;
+  /** A password nobody knows: an unknown user's response is computed against it, at a known user's cost. */
+  readonly #dummyPassword: string;
   readonly #allowNoQop: boolean;
   readonly #checkUri: boolean;
   readonly #onBad: 'challenge' | 'forbidden';
@@ -184,7 +185,7 @@ class ServerDigest implements DigestAuthenticator {
     this.#algorithms = Object.freeze([...algorithms]);
     this.#clock = o.clock ?? realClock;
     this.#random = o.random ?? cryptoRandom;
-    this.#secret = secret;
+    this.#dummyPassword = createHmac('sha256', secret).update('dummy password').digest('base64url');
     this.#nonces = new NonceManager({ secret, random: this.#random, ttlMs: ttl });
     this.#counts = new NonceCountStore(o.maxNonceCounts ?? DEFAULTS.maxNonceCounts);
     this.#allowNoQop = o.allowNoQop ?? DEFAULTS.allowNoQop;
@@ -248,7 +249,15 @@ class ServerDigest implements DigestAuthenticator {
 
     // 4. a nonce (and opaque) we issued
     const now = this.#clock.wallTime();
-    const nonce = this.#nonces.check(realm, p.nonce, p.opaque, now);
+    // the store key binds the nonce to its realm; a nonce with a recorded count was MAC-checked before
+    const countKey = `${realm}\0${p.nonce}`;
+    const known = this.#counts.expiryOf(countKey, now);
+    const nonce: NonceCheck =
+      known === undefined
+        ? this.#nonces.check(realm, p.nonce, p.opaque, now)
+        : this.#nonces.checkOpaque(realm, p.opaque)
+          ? { valid: true, expiresAt: known, expired: now >= known }
+          : { valid: false };
     if (!nonce.valid) return fail('bad-nonce', user);
 
     // 5. the response, computed the same way whether or not the user exists
@@ -259,18 +268,16 @@ class ServerDigest implements DigestAuthenticator {
     } catch {
       record = undefined;
     }
-    const dummy = this.#dummyPassword(user, realm);
+    // exactly one H(A1) on every path (password, stored HA1, unknown user), so none is faster than another
+    const password =
+      record !== undefined && 'password' in record && typeof record.password === 'string'
+        ? record.password
+        : this.#dummyPassword;
+    const computed = computeHA1(hash, user, realm, password);
     const ha1 =
       record !== undefined && 'ha1' in record && typeof record.ha1 === 'string'
         ? record.ha1.toLowerCase()
-        : computeHA1(
-            hash,
-            user,
-            realm,
-            record !== undefined && 'password' in record && typeof record.password === 'string'
-              ? record.password
-              : dummy,
-          );
+        : computed;
     const expected = computeDigestResponse({
       algorithm,
       ha1,
@@ -287,7 +294,7 @@ class ServerDigest implements DigestAuthenticator {
     // 6. the nonce is still fresh and this count was not seen before
     if (nonce.expired) return this.#fail(request, realm, proxy, 'stale', user, undefined, true);
     const nc = qop === undefined ? NO_QOP_USED : Number.parseInt(p.nc as string, 16);
-    const counted = this.#counts.record(p.nonce, nc, nonce.expiresAt, now);
+    const counted = this.#counts.record(countKey, nc, nonce.expiresAt, now);
     if (counted === 'replay') return fail('replay', user);
     if (counted === 'forgotten') return this.#fail(request, realm, proxy, 'stale', user, undefined, true);
     return { ok: true, user, realm, algorithm };
@@ -330,16 +337,6 @@ class ServerDigest implements DigestAuthenticator {
     } catch {
       return undefined;
     }
-  }
-
-  /** A password nobody knows, stable per user, so an unknown user costs what a known one does. */
-  #dummyPassword(user: string, realm: string): string {
-    return createHmac('sha256', this.#secret)
-      .update('dummy\0')
-      .update(user, 'utf8')
-      .update('\0')
-      .update(realm, 'utf8')
-      .digest('base64url');
   }
 }
 

@@ -9,9 +9,9 @@
  *   version (1) = 1 | expires-at, wall-clock ms (6, big-endian) | random (8) |
  *   HMAC-SHA-256(secret, "nonce" 0x00 realm 0x00 first 15 bytes), first 18 bytes
  *
- * and the opaque is HMAC-SHA-256(secret, "opaque" 0x00 nonce), first 12 bytes,
- * as 16 base64url characters: it ties the opaque to the nonce, so neither can
- * be swapped or altered.
+ * and the opaque is HMAC-SHA-256(secret, "opaque" 0x00 realm), first 12 bytes,
+ * as 16 base64url characters (computed once per realm): a client must return
+ * it unchanged. The nonce's own MAC is what makes nonces unforgeable.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MinHeap, type Random } from '../../core/index.js';
@@ -52,6 +52,8 @@ export class NonceManager {
   readonly #secret: Buffer;
   readonly #random: Random;
   readonly #ttlMs: number;
+  /** realm → opaque bytes (few realms; bounded so a realm function cannot grow it without end) */
+  readonly #opaques = new Map<string, Buffer>();
 
   constructor(options: NonceManagerOptions) {
     this.#secret =
@@ -69,7 +71,7 @@ export class NonceManager {
     b.set(this.#random.bytes(8), 7);
     this.#mac(realm, b.subarray(0, HEAD_BYTES)).copy(b, HEAD_BYTES, 0, MAC_BYTES);
     const nonce = b.toString('base64url');
-    return { nonce, opaque: this.#opaque(nonce).toString('base64url'), expiresAt };
+    return { nonce, opaque: this.#opaque(realm).toString('base64url'), expiresAt };
   }
 
   /**
@@ -83,14 +85,17 @@ export class NonceManager {
     if (b.length !== NONCE_BYTES || b[0] !== VERSION) return { valid: false };
     const mac = this.#mac(realm, b.subarray(0, HEAD_BYTES)).subarray(0, MAC_BYTES);
     if (!timingSafeEqual(mac, b.subarray(HEAD_BYTES))) return { valid: false };
-    if (opaque !== undefined) {
-      const want = this.#opaque(nonce);
-      if (opaque.length !== 16 || !BASE64URL.test(opaque)) return { valid: false };
-      const got = Buffer.from(opaque, 'base64url');
-      if (got.length !== OPAQUE_BYTES || !timingSafeEqual(want, got)) return { valid: false };
-    }
+    if (!this.checkOpaque(realm, opaque)) return { valid: false };
     const expiresAt = b.readUIntBE(1, 6);
     return { valid: true, expiresAt, expired: now >= expiresAt };
+  }
+
+  /** True when `opaque` is absent or the one issued for `realm`. */
+  checkOpaque(realm: string, opaque: string | undefined): boolean {
+    if (opaque === undefined) return true;
+    if (opaque.length !== 16 || !BASE64URL.test(opaque)) return false;
+    const got = Buffer.from(opaque, 'base64url');
+    return got.length === OPAQUE_BYTES && timingSafeEqual(this.#opaque(realm), got);
   }
 
   #mac(realm: string, head: Uint8Array): Buffer {
@@ -102,12 +107,18 @@ export class NonceManager {
       .digest();
   }
 
-  #opaque(nonce: string): Buffer {
-    return createHmac('sha256', this.#secret)
-      .update('opaque\0')
-      .update(nonce, 'latin1')
-      .digest()
-      .subarray(0, OPAQUE_BYTES);
+  #opaque(realm: string): Buffer {
+    let o = this.#opaques.get(realm);
+    if (o === undefined) {
+      o = createHmac('sha256', this.#secret)
+        .update('opaque\0')
+        .update(realm, 'utf8')
+        .digest()
+        .subarray(0, OPAQUE_BYTES);
+      if (this.#opaques.size >= 1024) this.#opaques.clear();
+      this.#opaques.set(realm, o);
+    }
+    return o;
   }
 }
 
@@ -149,6 +160,15 @@ export class NonceCountStore {
 
   get size(): number {
     return this.#map.size;
+  }
+
+  /**
+   * The expiry of a nonce the store holds a count for, else undefined. A held
+   * nonce was verified when it was recorded, so its MAC need not be checked again.
+   */
+  expiryOf(nonce: string, now: number): number | undefined {
+    this.#evictExpired(now);
+    return this.#map.get(nonce)?.expiresAt;
   }
 
   /** Records `nc` for `nonce` (which expires at `expiresAt`) at time `now`. */

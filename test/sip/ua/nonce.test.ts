@@ -28,12 +28,13 @@ describe('stateless nonces', () => {
   it('is bound to its realm, its secret and its opaque', () => {
     const m = manager();
     const a = m.issue('a.example', 0);
-    const b = m.issue('a.example', 0);
+    const b = m.issue('b.example', 0);
     expect(m.check('b.example', a.nonce, a.opaque, 0)).toEqual({ valid: false });
     expect(manager('another secret of sixteen+ bytes').check('a.example', a.nonce, a.opaque, 0)).toEqual({
       valid: false,
     });
-    expect(m.check('a.example', a.nonce, b.opaque, 0)).toEqual({ valid: false });
+    expect(m.check('a.example', a.nonce, b.opaque, 0)).toEqual({ valid: false }); // another realm's opaque
+    expect(m.check('a.example', m.issue('a.example', 9).nonce, a.opaque, 0)).toMatchObject({ valid: true });
   });
 
   it('any change to a nonce or opaque is detected', () => {
