@@ -154,6 +154,8 @@ export class RegistrationClient extends TypedEmitter<RegistrationEvents> {
   /** Clock time (monotonic ms) until which the registrar holds our binding, as far as we know. */
   #boundUntil: number | undefined;
   #inFlight = false;
+  /** Cancels the timeout of the REGISTER in flight and rejects its wait (on stop). */
+  #abortWait: (() => void) | undefined;
   #stopping: Promise<boolean> | undefined;
 
   constructor(options: RegistrationClientOptions) {
@@ -229,14 +231,15 @@ export class RegistrationClient extends TypedEmitter<RegistrationEvents> {
 
   async #stop(): Promise<boolean> {
     const state = this.#state;
+    const inFlight = this.#inFlight;
     this.#generation++;
     this.#cancelTimers();
+    this.#abortWait?.();
     if (state === 'idle' || state === 'stopped') {
       this.#state = 'stopped';
       return true;
     }
-    const mayBeBound =
-      this.#inFlight || (this.#boundUntil !== undefined && this.#boundUntil > this.#clock.now());
+    const mayBeBound = inFlight || (this.#boundUntil !== undefined && this.#boundUntil > this.#clock.now());
     if (!mayBeBound) {
       this.#state = 'stopped';
       return true;
@@ -408,8 +411,15 @@ export class RegistrationClient extends TypedEmitter<RegistrationEvents> {
       const timer = this.#clock.setTimeout(() => {
         if (done) return;
         done = true;
+        this.#abortWait = undefined;
         reject(new StrowgerError('ERR_TIMEOUT', `REGISTER got no final response in ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
+      this.#abortWait = () => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        reject(new StrowgerError('ERR_ABORTED', 'registration client stopped'));
+      };
       let sent: Promise<SipResponse>;
       try {
         sent = Promise.resolve(this.#send(request));
@@ -420,12 +430,14 @@ export class RegistrationClient extends TypedEmitter<RegistrationEvents> {
         (r) => {
           if (done) return;
           done = true;
+          this.#abortWait = undefined;
           timer.cancel();
           resolve(r);
         },
         (err) => {
           if (done) return;
           done = true;
+          this.#abortWait = undefined;
           timer.cancel();
           reject(err);
         },

@@ -257,6 +257,20 @@ describe('registration client', () => {
     expect(p.clock.pendingTimers).toBe(0);
   });
 
+  it('stop while a REGISTER hangs abandons it, unregisters, and leaves no timers', async () => {
+    const p = peer();
+    const { c, events } = client(p);
+    p.setOverride(() => 'hang');
+    c.start();
+    await settle();
+    p.setOverride(undefined);
+    expect(await c.stop()).toBe(true);
+    await settle();
+    expect(p.sent.at(-1)?.getHeader('Expires')).toBe('0');
+    expect(names(events)).toEqual(['unregistered']);
+    expect(p.clock.pendingTimers).toBe(0);
+  });
+
   it('stops quietly when nothing was registered, and can start again', async () => {
     const p = peer();
     const { c, events } = client(p);
