@@ -4,3 +4,4 @@ export * from './dialog/index.js';
 export * from './message/index.js';
 export * from './parser/index.js';
 export * from './transport/index.js';
+export * from './ua/index.js';
