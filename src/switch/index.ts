@@ -4,4 +4,6 @@
  * SQLite and in-memory implementations, and the dial-plan matcher; the call model lands
  * on top of the SIP user agent and the media engine (issue 7).
  */
+
+export * from './dialplan/index.js';
 export * from './storage/index.js';

@@ -8,7 +8,6 @@ import {
   CALL_DISPOSITIONS,
   CALLBACK_STATUSES,
   type CallbackRecord,
-  type CdrInput,
   type CdrParty,
   type CdrQuery,
   type CdrRecord,
@@ -18,7 +17,6 @@ import {
   type QueueEventQuery,
   type QueueEventRecord,
   VOICEMAIL_FOLDERS,
-  type VoicemailInput,
   type VoicemailRecord,
 } from './types.js';
 
