@@ -66,7 +66,7 @@ function keepDialStrings(doc: YAML.Document): void {
 
 /** Parses YAML text to a raw object; syntax errors become issues with line and column. */
 export function parseYaml(text: string, source?: string): unknown {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
