@@ -15,9 +15,7 @@ const TSX = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx
 const tmp = mkdtempSync(join(tmpdir(), 'strowger-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function start(
-  args: string[],
-): ChildProcess & {
+function start(args: string[]): ChildProcess & {
   out: () => string;
   err: () => string;
   done: Promise<{ code: number | null; signal: string | null }>;

@@ -498,3 +498,28 @@ describe('the demo configuration', () => {
     acd.close();
   });
 });
+
+describe('docs/configuration.md', () => {
+  it('its complete example is a valid configuration', async () => {
+    const { readFileSync } = await import('node:fs');
+    const md = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8');
+    const example = /## A complete example\s+```yaml\n([\s\S]*?)```/.exec(md)?.[1] as string;
+    expect(example).toBeTruthy();
+    const env = Object.fromEntries(
+      ['TLS_PASSPHRASE', 'ALICE_PASSWORD', 'ALICE_PIN', 'BOB_PASSWORD', 'CARRIER_PASSWORD'].map((k) => [
+        k,
+        k === 'ALICE_PIN' ? '2468' : 'x',
+      ]),
+    );
+    const c = parseConfig(example, { env, baseDir: '/etc/strowger' });
+    expect(c.sip.transports.map((t) => t.type)).toEqual(['udp', 'tcp', 'tls', 'wss']);
+    expect(c.trunks[0]?.dids).toHaveLength(2);
+    expect(createDialPlan(c.routes).route('92125551234')?.number).toBe('+12125551234');
+  });
+
+  it('documents every top-level section', async () => {
+    const { readFileSync } = await import('node:fs');
+    const md = readFileSync(join(root, 'docs', 'configuration.md'), 'utf8');
+    for (const key of Object.keys(parseConfig('', { env: {} }))) expect(md).toContain(`| \`${key}\``);
+  });
+});
