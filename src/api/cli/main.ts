@@ -106,7 +106,6 @@ async function run(opts: CliOptions): Promise<void> {
   const storagePath =
     config.storage.driver === 'sqlite' ? join(config.storage.dataDir, config.storage.file) : '(in memory)';
   log.info({ config: resolve(configPath), storage: storagePath, version: VERSION }, 'strowger started');
-  process.stdout.write(formatBanner(config, { configPath: shown, storagePath, serving: false }));
 
   const watcher: ConfigWatcher = watchConfig(
     configPath,
@@ -159,6 +158,8 @@ async function run(opts: CliOptions): Promise<void> {
   };
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
+  // Last, once the signal handlers are in place: a supervisor may signal as soon as it sees the banner.
+  process.stdout.write(formatBanner(config, { configPath: shown, storagePath, serving: false }));
 }
 
 export function buildProgram(): Command {
