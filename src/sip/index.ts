@@ -2,3 +2,4 @@
 export * from './message/index.js';
 export * from './parser/index.js';
 export * from './transport/index.js';
+export * from './transaction/index.js';
