@@ -16,7 +16,13 @@ import type { TransactionTimers } from './timers.js';
  * (non-2xx final for INVITE, any final for non-INVITE) or `accepted` (2xx to
  * INVITE, RFC 6026) → `terminated`.
  */
-export type ClientTransactionState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'accepted' | 'terminated';
+export type ClientTransactionState =
+  | 'calling'
+  | 'trying'
+  | 'proceeding'
+  | 'completed'
+  | 'accepted'
+  | 'terminated';
 
 export type ClientTransactionEvents = {
   /** A 1xx response arrived. */
@@ -64,7 +70,13 @@ export abstract class ClientTransaction extends TypedEmitter<ClientTransactionEv
   readonly #onSendError = (err: unknown) => this.#sendFailed(err);
 
   /** @internal — created by {@link TransactionLayer.sendRequest}. */
-  constructor(host: TransactionHost, request: SipRequest, target: Target, branch: string, initial: 'calling' | 'trying') {
+  constructor(
+    host: TransactionHost,
+    request: SipRequest,
+    target: Target,
+    branch: string,
+    initial: 'calling' | 'trying',
+  ) {
     super();
     this.host = host;
     this.request = request;
@@ -193,7 +205,10 @@ export abstract class ClientTransaction extends TypedEmitter<ClientTransactionEv
   /** Timer B/F: no final response in time. */
   protected timedOut(ms: number): void {
     this.#fail(
-      new StrowgerError('ERR_TX_TIMEOUT', `${this.method} transaction ${this.branch} got no final response in ${ms} ms`),
+      new StrowgerError(
+        'ERR_TX_TIMEOUT',
+        `${this.method} transaction ${this.branch} got no final response in ${ms} ms`,
+      ),
     );
     this.emit('timeout');
     this.terminate();

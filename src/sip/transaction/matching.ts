@@ -96,6 +96,11 @@ export function requestIdentity(request: SipRequest): RequestIdentity {
 }
 
 /** Key correlating an ACK for a 2xx with the INVITE server transaction that sent the 2xx. */
-export function dialogAckKey(callId: string, fromTag: string | undefined, toTag: string, seq: number): string {
+export function dialogAckKey(
+  callId: string,
+  fromTag: string | undefined,
+  toTag: string,
+  seq: number,
+): string {
   return callId + SEP + (fromTag ?? '') + SEP + toTag + SEP + seq;
 }

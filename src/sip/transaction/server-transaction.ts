@@ -19,7 +19,13 @@ import type { TransactionTimers } from './timers.js';
  * INVITE: `proceeding` → `completed` (non-2xx) → `confirmed` (ACK) →
  * `terminated`, or `proceeding` → `accepted` (2xx, RFC 6026) → `terminated`.
  */
-export type ServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'confirmed' | 'accepted' | 'terminated';
+export type ServerTransactionState =
+  | 'trying'
+  | 'proceeding'
+  | 'completed'
+  | 'confirmed'
+  | 'accepted'
+  | 'terminated';
 
 export type ServerTransactionEvents = {
   /**
@@ -132,8 +138,13 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     let response: SipResponse;
     if (typeof responseOrStatus === 'number') {
       const toTag =
-        options.toTag ?? (responseOrStatus === 100 && this.request.to.tag === undefined ? undefined : this.localTag);
-      response = createResponse(this.request, responseOrStatus, toTag === undefined ? options : { ...options, toTag });
+        options.toTag ??
+        (responseOrStatus === 100 && this.request.to.tag === undefined ? undefined : this.localTag);
+      response = createResponse(
+        this.request,
+        responseOrStatus,
+        toTag === undefined ? options : { ...options, toTag },
+      );
     } else {
       response = responseOrStatus;
       this.#checkBelongs(response);
@@ -178,7 +189,10 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   }
 
   protected invalidState(what: string): never {
-    throw new StrowgerError('ERR_INVALID_STATE', `${this.method} server transaction in ${this.#state}: ${what}`);
+    throw new StrowgerError(
+      'ERR_INVALID_STATE',
+      `${this.method} server transaction in ${this.#state}: ${what}`,
+    );
   }
 
   /** Starts the wait of `completed`/`confirmed`/`accepted` (Timer I, J or L); zero terminates at once. */

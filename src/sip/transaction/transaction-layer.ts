@@ -19,13 +19,7 @@ import {
   StrowgerError,
   TypedEmitter,
 } from '../../core/index.js';
-import {
-  BRANCH_MAGIC,
-  createResponse,
-  type SipRequest,
-  type SipResponse,
-  Via,
-} from '../message/index.js';
+import { BRANCH_MAGIC, createResponse, type SipRequest, type SipResponse, Via } from '../message/index.js';
 import type { InboundInfo, SentRequest, Target, TransportLayer } from '../transport/index.js';
 import { ClientInviteTransaction } from './client-invite.js';
 import { ClientNonInviteTransaction } from './client-non-invite.js';
@@ -191,7 +185,10 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
     const branch = this.#ensureBranch(request, target);
     const key = clientKey(branch, request.method);
     if (this.#clients.has(key))
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `branch ${branch} is in use by a live ${request.method} transaction`);
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `branch ${branch} is in use by a live ${request.method} transaction`,
+      );
     const tx =
       request.method === 'INVITE'
         ? new ClientInviteTransaction(this.#host, request, target, branch)
@@ -207,7 +204,8 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
    * {@link sendRequest}. Rejects with the transport's error.
    */
   sendStateless(request: SipRequest, target: Target): Promise<SentRequest> {
-    if (this.#closed) return Promise.reject(new StrowgerError('ERR_CLOSED', 'the transaction layer is closed'));
+    if (this.#closed)
+      return Promise.reject(new StrowgerError('ERR_CLOSED', 'the transaction layer is closed'));
     this.#ensureBranch(request, target);
     return this.transport.sendRequest(request, target);
   }
@@ -250,9 +248,13 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
     try {
       top = request.via[0];
     } catch (err) {
-      throw new StrowgerError('ERR_INVALID_ARGUMENT', `request has an unreadable Via: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `request has an unreadable Via: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const branch = top?.branch;
     if (branch !== undefined) return branch;
@@ -418,7 +420,8 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
   #forget(tx: ServerTransaction): void {
     if (this.#servers.get(tx.key) === tx) this.#servers.delete(tx.key);
     if (tx.mergeKey !== undefined && this.#merge.get(tx.mergeKey) === tx) this.#merge.delete(tx.mergeKey);
-    if (tx.branchKey !== undefined && this.#byBranch.get(tx.branchKey) === tx) this.#byBranch.delete(tx.branchKey);
+    if (tx.branchKey !== undefined && this.#byBranch.get(tx.branchKey) === tx)
+      this.#byBranch.delete(tx.branchKey);
     if (tx.ackKey !== undefined && this.#ack2543.get(tx.ackKey) === tx) this.#ack2543.delete(tx.ackKey);
     if (tx.acceptedKey !== undefined && this.#accepted.get(tx.acceptedKey) === tx)
       this.#accepted.delete(tx.acceptedKey);

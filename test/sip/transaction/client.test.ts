@@ -16,7 +16,9 @@ describe('client INVITE transaction', () => {
     });
     const outcome = tx.finalResponse.catch((e) => e);
     await run(clock, 40_000);
-    expect(seconds(requestsSent(net, 'INVITE').map((s) => s.at))).toEqual([0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5]);
+    expect(seconds(requestsSent(net, 'INVITE').map((s) => s.at))).toEqual([
+      0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5,
+    ]);
     expect(timedOutAt).toBe(32_000);
     expect((await outcome).code).toBe('ERR_TX_TIMEOUT');
     expect(tx.state).toBe('terminated');
@@ -307,7 +309,9 @@ describe('sendRequest', () => {
   it('refuses ACK and a branch in use by a live transaction', () => {
     const { clock, ta, toB } = network('UDP');
     const ua = layer(ta, clock);
-    expect(() => ua.sendRequest(request('ACK'), toB)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => ua.sendRequest(request('ACK'), toB)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
     const r1 = request('OPTIONS');
     r1.prependHeader('Via', 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKsame');
     ua.sendRequest(r1, toB);

@@ -50,7 +50,10 @@ export function layer(
 let seq = 0;
 
 /** A request from A to B with no Via (the transaction layer adds it). */
-export function request(method: string, options: { callId?: string; cseq?: number; toTag?: string } = {}): SipRequest {
+export function request(
+  method: string,
+  options: { callId?: string; cseq?: number; toTag?: string } = {},
+): SipRequest {
   seq++;
   return createRequest({
     method,
@@ -64,7 +67,11 @@ export function request(method: string, options: { callId?: string; cseq?: numbe
 }
 
 /** A request with a fixed Via (for driving a server transaction from a bare transport layer). */
-export function rawRequest(method: string, branch: string | undefined, extra: Partial<{ callId: string; cseq: number; fromTag: string; toTag: string; uri: string }> = {}): SipRequest {
+export function rawRequest(
+  method: string,
+  branch: string | undefined,
+  extra: Partial<{ callId: string; cseq: number; fromTag: string; toTag: string; uri: string }> = {},
+): SipRequest {
   return createRequest({
     method,
     uri: extra.uri ?? 'sip:bob@10.0.0.2',
