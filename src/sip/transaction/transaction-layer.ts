@@ -19,7 +19,16 @@ import {
   StrowgerError,
   TypedEmitter,
 } from '../../core/index.js';
-import { BRANCH_MAGIC, createResponse, type SipRequest, type SipResponse, Via } from '../message/index.js';
+import {
+  BRANCH_MAGIC,
+  createResponse,
+  SipParseError,
+  type SipRequest,
+  type SipResponse,
+  serializeMessage,
+  Via,
+} from '../message/index.js';
+import { statelessErrorResponse } from '../parser/index.js';
 import type { InboundInfo, SentRequest, Target, TransportLayer } from '../transport/index.js';
 import { ClientInviteTransaction } from './client-invite.js';
 import { ClientNonInviteTransaction } from './client-non-invite.js';
@@ -285,7 +294,7 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
       }
       id = requestIdentity(request);
     } catch (err) {
-      if (method !== 'ACK') this.#statelessReject(request, inbound, (err as Error).message);
+      if (method !== 'ACK') this.#statelessReject(request, inbound, (err as Error).message, err);
       return;
     }
     if (method === 'ACK') this.#onAck(request, inbound, id);
@@ -403,17 +412,23 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
       this.emit('strayResponse', response, inbound);
   }
 
-  #statelessReject(request: SipRequest, inbound: InboundInfo, why: string): void {
-    let response: SipResponse;
+  #statelessReject(request: SipRequest, inbound: InboundInfo, why: string, cause?: unknown): void {
+    let response: SipResponse | undefined;
     try {
-      response = createResponse(request, 400, {
-        reason: `Bad Request (${why.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 100)})`,
-        toTag: randomToken(this.random, 10),
-      });
+      if (cause instanceof SipParseError) {
+        // a header does not parse: answer like the parser does, echoing only the headers that parse
+        response = statelessErrorResponse(serializeMessage(request), cause);
+      } else {
+        response = createResponse(request, 400, {
+          reason: `Bad Request (${why.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 100)})`,
+          toTag: randomToken(this.random, 10),
+        });
+      }
     } catch (err) {
       this.emit('error', err as Error);
       return;
     }
+    if (response === undefined) return; // no usable Via: nobody to answer
     this.transport.sendResponse(response, inbound).catch((err: Error) => this.emit('error', err));
   }
 

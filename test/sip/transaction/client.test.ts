@@ -333,3 +333,22 @@ describe('sendRequest', () => {
     expect(ua.clientCount).toBe(0);
   });
 });
+
+describe('transport errors at the client (RFC 3261 §17.1.4)', () => {
+  it('a retransmission that cannot be sent terminates the transaction with transportError', async () => {
+    const { clock, net, ta, toB } = network('UDP');
+    const ua = layer(ta, clock);
+    const tx = ua.sendRequest(request('OPTIONS'), toB);
+    const events: string[] = [];
+    tx.on('transportError', (e) => events.push(e.code));
+    tx.on('timeout', () => events.push('timeout'));
+    const outcome = tx.finalResponse.catch((e) => e.code);
+    await flushMicrotasks();
+    await ta.transports[0]!.close();
+    await run(clock, 40_000);
+    expect(events).toEqual(['ERR_TRANSPORT']);
+    expect(await outcome).toBe('ERR_TRANSPORT');
+    expect(requestsSent(net, 'OPTIONS')).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

@@ -55,7 +55,8 @@ const scenario = fc.record({
 
 type Client = ClientInviteTransaction | ClientNonInviteTransaction;
 
-const txKey = (branch: string | undefined, method: string) => `${branch}|${method === 'ACK' ? 'INVITE' : method}`;
+const txKey = (branch: string | undefined, method: string) =>
+  `${branch}|${method === 'ACK' ? 'INVITE' : method}`;
 
 describe('transaction layer invariants under random interleavings', () => {
   it('nothing survives its final timers, no duplicate reaches the TU, nothing is sent after termination', async () => {
@@ -100,15 +101,18 @@ describe('transaction layer invariants under random interleavings', () => {
           if (req.method === 'CANCEL') {
             const invite = clients.get(txKey(req.topVia?.branch, 'INVITE'));
             const cancel = invite?.isInvite ? invite.cancelTransaction : undefined;
-            if (cancel?.terminated) violations.push(`CANCEL sent by a terminated transaction at ${clock.now()}`);
+            if (cancel?.terminated)
+              violations.push(`CANCEL sent by a terminated transaction at ${clock.now()}`);
           } else tx = clients.get(key);
-          if (tx?.terminated) violations.push(`${req.method} sent by a terminated client transaction at ${clock.now()}`);
+          if (tx?.terminated)
+            violations.push(`${req.method} sent by a terminated client transaction at ${clock.now()}`);
           return sendRequest(req, target);
         };
         const sendResponse = tb.sendResponse.bind(tb);
         tb.sendResponse = (res: SipResponse, inbound) => {
           const tx = servers.get(txKey(res.topVia?.branch, res.cseq.method));
-          if (tx?.terminated) violations.push(`${res.status} sent by a terminated server transaction at ${clock.now()}`);
+          if (tx?.terminated)
+            violations.push(`${res.status} sent by a terminated server transaction at ${clock.now()}`);
           return sendResponse(res, inbound);
         };
 
@@ -177,7 +181,8 @@ describe('transaction layer invariants under random interleavings', () => {
 
         expect(violations).toEqual([]);
         for (const [key, n] of delivered) if (n !== 1) violations.push(`${key} delivered ${n} times`);
-        for (const [tx, n] of terminations) if (n !== 1) violations.push(`terminated ${n} times: ${String(tx)}`);
+        for (const [tx, n] of terminations)
+          if (n !== 1) violations.push(`terminated ${n} times: ${String(tx)}`);
         expect(violations).toEqual([]);
         expect(clients.size).toBe(s.specs.length);
         for (const tx of [...clients.values(), ...servers.values()]) expect(tx.terminated).toBe(true);
@@ -214,7 +219,8 @@ function tally(
   for (const [key, n] of counts) {
     const [what, second, third] = key.split(' ');
     if (what === 'INVITE') inviteBranches.add(second as string);
-    if ((what === 'INVITE' || what === 'OPTIONS' || what === 'BYE') && n > 1) seen.requestRetransmissions! += 1;
+    if ((what === 'INVITE' || what === 'OPTIONS' || what === 'BYE') && n > 1)
+      seen.requestRetransmissions! += 1;
     if (what === 'CANCEL') seen.cancels! += 1;
     if (what?.startsWith('2') && second === 'INVITE' && n > 1) seen.responseRetransmissions2xx! += 1;
     if (what === '487' && third !== undefined) seen.terminated487! += 1;

@@ -314,3 +314,63 @@ describe('server non-INVITE transaction', () => {
     expect(statuses(client.responses)).toEqual([500]);
   });
 });
+
+describe('transport errors at the server (RFC 3261 §17.2.4)', () => {
+  it('a response that cannot be sent terminates the transaction with transportError', async () => {
+    const { tb, txs, uas, send } = serverSide();
+    await send(rawRequest('OPTIONS', 'z9hG4bKte1'));
+    await flushMicrotasks();
+    const tx = txs[0]!;
+    const errors: string[] = [];
+    tx.on('transportError', (e) => errors.push(e.code));
+    await tb.transports[0]!.close();
+    tx.respond(200);
+    await flushMicrotasks();
+    expect(errors).toEqual(['ERR_TRANSPORT']);
+    expect(tx.state).toBe('terminated');
+    expect(uas.serverCount).toBe(0);
+  });
+
+  it('an INVITE transaction in Accepted reports the error and stays until Timer L (RFC 6026)', async () => {
+    const { clock, tb, txs, send } = serverSide('UDP', { tryingDelay: Number.POSITIVE_INFINITY });
+    await send(rawRequest('INVITE', 'z9hG4bKte2'));
+    await flushMicrotasks();
+    const tx = txs[0]!;
+    const errors: string[] = [];
+    tx.on('transportError', (e) => errors.push(e.code));
+    await tb.transports[0]!.close();
+    tx.respond(200);
+    await run(clock, 10_000);
+    expect(errors).toEqual(['ERR_TRANSPORT']); // the 2xx retransmissions stopped
+    expect(tx.state).toBe('accepted');
+    await run(clock, 30_000);
+    expect(tx.state).toBe('terminated');
+  });
+});
+
+describe('requests whose identity cannot be read', () => {
+  it('get a stateless 400 that echoes only the headers that parse, and no transaction', async () => {
+    const { net, tb, uas, txs, send } = serverSide();
+    // capture a real inbound path, then hand the layer a request built in code with a broken CSeq
+    let inbound: import('../../../src/sip/index.js').InboundInfo | undefined;
+    tb.once('request', (_r, i) => {
+      inbound = i;
+    });
+    await send(rawRequest('OPTIONS', 'z9hG4bKok'));
+    await flushMicrotasks();
+    const broken = rawRequest('OPTIONS', 'z9hG4bKbroken');
+    broken.setHeader('Via', 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKbroken');
+    broken.setHeader('CSeq', 'not-a-number OPTIONS');
+    tb.emit('request', broken, inbound!);
+    await flushMicrotasks();
+    expect(txs).toHaveLength(1);
+    expect(uas.serverCount).toBe(1);
+    const out = net.log
+      .filter((p) => p.from.address === B.address)
+      .map((p) => Buffer.from(p.data).toString());
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^SIP\/2\.0 400 Bad Request \(CSeq/);
+    expect(out[0]).toContain('branch=z9hG4bKbroken');
+    expect(out[0]).not.toContain('not-a-number');
+  });
+});
