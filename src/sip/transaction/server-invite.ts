@@ -127,7 +127,7 @@ export class ServerInviteTransaction extends ServerTransaction {
       this.setState('accepted');
       this.recordFinal(response);
       this.send(response);
-      const tag = response.to.tag;
+      const tag = this._knownLocalTag;
       if (tag !== undefined) this.host.serverAccepted(this, tag);
       const t = this.timers;
       if (!t.reliable || this.host.retransmit2xxOverReliable) {

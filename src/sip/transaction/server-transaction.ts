@@ -123,6 +123,11 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     return this.#localTag;
   }
 
+  /** @internal The local tag if one is known, without generating one. */
+  get _knownLocalTag(): string | undefined {
+    return this.#localTag;
+  }
+
   /**
    * Sends a response through this transaction: a ready response, or a status
    * (the response is built from the request with {@link localTag} as To tag).
@@ -137,21 +142,15 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
       throw new StrowgerError('ERR_INVALID_STATE', `${this.method} server transaction is terminated`);
     let response: SipResponse;
     if (typeof responseOrStatus === 'number') {
-      const toTag =
-        options.toTag ??
-        (responseOrStatus === 100 && this.request.to.tag === undefined ? undefined : this.localTag);
-      response = createResponse(
-        this.request,
-        responseOrStatus,
-        toTag === undefined ? options : { ...options, toTag },
-      );
+      const status = responseOrStatus;
+      let toTag = options.toTag;
+      if (toTag === undefined && status !== 100) toTag = this.localTag;
+      else if (toTag !== undefined && status !== 100 && this.#localTag === undefined) this.#localTag = toTag;
+      response = createResponse(this.request, status, toTag === undefined ? options : { ...options, toTag });
     } else {
       response = responseOrStatus;
       this.#checkBelongs(response);
-    }
-    if (this.#localTag === undefined && response.status !== 100) {
-      const tag = response.to.tag;
-      if (tag !== undefined) this.#localTag = tag;
+      if (this.#localTag === undefined && response.status !== 100) this.#localTag = response.to.tag;
     }
     this.onRespond(response);
   }
