@@ -26,6 +26,8 @@
  */
 import { StrowgerError } from '../../core/index.js';
 
+const MAX_TIMER = 2 ** 31 - 1;
+
 /** Default RFC 3261 base timers and layer behaviour. */
 export const TRANSACTION_DEFAULTS = Object.freeze({
   /** RTT estimate, ms. */
@@ -72,6 +74,9 @@ export function transactionTimers(t1: number, t2: number, t4: number, reliable: 
   if (!(Number.isFinite(t4) && t4 > 0))
     throw new StrowgerError('ERR_INVALID_ARGUMENT', `t4 must be a positive number of ms, got ${t4}`);
   const t64 = 64 * t1;
+  // timers run on setTimeout-like clocks, which overflow above 2^31 - 1 ms
+  if (t64 > MAX_TIMER || t2 > MAX_TIMER || t4 > MAX_TIMER)
+    throw new StrowgerError('ERR_INVALID_ARGUMENT', `64·t1, t2 and t4 must not exceed ${MAX_TIMER} ms`);
   return Object.freeze({
     reliable,
     t1,
