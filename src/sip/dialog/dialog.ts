@@ -171,6 +171,39 @@ export class Dialog {
     });
   }
 
+  /**
+   * The subscriber side of a dialog created by a NOTIFY that arrived before
+   * the 2xx to our SUBSCRIBE or REFER (RFC 6665 §4.1.2.4): the NOTIFY's
+   * From tag is the remote tag, its Contact the remote target and its
+   * Record-Route (in received order) the route set.
+   */
+  static fromNotify(sent: SipRequest, notify: SipRequest): Dialog {
+    const localTag = sent.fromTag;
+    const remoteTag = notify.fromTag;
+    const contact = notify.contacts[0];
+    const local = sent.contacts[0];
+    if (localTag === undefined || remoteTag === undefined || !contact || !local)
+      throw new StrowgerError('ERR_INVALID_ARGUMENT', 'a NOTIFY dialog needs tags and Contacts');
+    return new Dialog({
+      id: { callId: sent.callId, localTag, remoteTag },
+      role: 'uac',
+      state: 'confirmed',
+      localUri: withoutTag(sent.from),
+      remoteUri: withoutTag(sent.to),
+      localTarget: local.uri,
+      remoteTarget: contact.uri,
+      routeSet: [...notify.recordRoute],
+      localSeq: sent.cseq.seq,
+      remoteSeq: notify.cseq.seq,
+      secure: sent.uri instanceof SipUri && sent.uri.isSecure,
+    });
+  }
+
+  /** True when this side sent the dialog-creating request (it owns the Call-ID, RFC 3261 §14.1). */
+  get ownsCallId(): boolean {
+    return this.role === 'uac';
+  }
+
   /** Early → confirmed (a 2xx for the creating request was sent or received). */
   confirm(): void {
     if (this.#state === 'early') this.#state = 'confirmed';

@@ -1,4 +1,5 @@
 import { StrowgerError } from '../../core/index.js';
+import type { SipResponse } from '../message/index.js';
 
 /** Why the digest client refused to answer a challenge. */
 export type DigestClientFailure =
@@ -29,5 +30,32 @@ export class DigestError extends StrowgerError {
     super('ERR_AUTH', message, { cause: options.cause });
     this.reason = reason;
     this.realm = options.realm;
+  }
+}
+
+/**
+ * A request ended with a non-2xx final response (code `ERR_SIP_RESPONSE`), or
+ * was cancelled (code `ERR_ABORTED`, usually with the 487). `status` and
+ * `response` say what the far end answered.
+ */
+export class SipResponseError extends StrowgerError {
+  readonly status: number;
+  readonly reason: string;
+  readonly response: SipResponse | undefined;
+
+  constructor(
+    response: SipResponse | undefined,
+    options: { code?: 'ERR_SIP_RESPONSE' | 'ERR_ABORTED'; message?: string; cause?: unknown } = {},
+  ) {
+    const status = response?.status ?? 0;
+    const reason = response?.reason ?? '';
+    super(
+      options.code ?? 'ERR_SIP_RESPONSE',
+      options.message ?? (response ? `${response.cseq.method} failed: ${status} ${reason}` : 'aborted'),
+      { cause: options.cause },
+    );
+    this.status = status;
+    this.reason = reason;
+    this.response = response;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * L6 sip/ua: digest authentication (server and client), the registrar and
- * location service, and the outbound registration client. The UserAgent,
- * invite sessions and B2BUA helpers join this barrel later.
+ * location service, the outbound registration client, and the UserAgent with
+ * its invite sessions, REFER and the SUBSCRIBE/NOTIFY framework.
  */
 
 export {
@@ -44,7 +44,26 @@ export {
   type DigestClientStateOptions,
   type DigestCredentials,
 } from './digest-client.js';
-export { type DigestClientFailure, DigestError } from './errors.js';
+export { type DigestClientFailure, DigestError, SipResponseError } from './errors.js';
+export { IncomingRequest, type RequestResponseOptions } from './incoming-request.js';
+export {
+  type AnswerOptions,
+  type DtmfEvent,
+  type EndedInfo,
+  type EndReason,
+  type InfoEvent,
+  type InviteOptions,
+  InviteSession,
+  type InviteSessionEvents,
+  type InviteSessionState,
+  type ModifiedInfo,
+  type OfferHandler,
+  type ProgressInfo,
+  type ProvisionalOptions,
+  parseDtmfRelay,
+  type RejectOptions,
+  type SdpInput,
+} from './invite-session.js';
 export {
   type Binding,
   type BindingChange,
@@ -60,6 +79,7 @@ export {
   NonceCountStore,
   NonceManager,
 } from './nonce.js';
+export { IncomingRefer, parseSipfragStatus, type ReferOptions, type ReferResult } from './refer.js';
 export {
   aorKey,
   type BindingsChange,
@@ -80,3 +100,24 @@ export {
   type RegistrationRetryOptions,
   type RegistrationState,
 } from './registration-client.js';
+export {
+  IncomingSubscription,
+  type IncomingSubscriptionEvents,
+  type NotifyInfo,
+  type NotifyOptions,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionEvents,
+} from './subscription.js';
+export {
+  createUserAgent,
+  type DialogUsage,
+  KNOWN_METHODS,
+  type RequestHandler,
+  UA_EXTENSIONS,
+  USER_AGENT_DEFAULTS,
+  UserAgent,
+  type UserAgentAuthOptions,
+  type UserAgentEvents,
+  type UserAgentOptions,
+} from './user-agent.js';
