@@ -242,7 +242,6 @@ export async function createTcpTransport(options: TcpTransportOptions = {}): Pro
   const port = bindPort(options, 'TCP');
   if (options.listen === false) return new TcpTransport(undefined, { address, port: 0 }, options);
   const server = createServer({ noDelay: true });
-  server.maxConnections = options.maxConnections ?? STREAM_TRANSPORT_DEFAULTS.maxConnections;
   const local = await listen(server, address, port, 'TCP');
   return new TcpTransport(server, local, options);
 }
@@ -293,7 +292,6 @@ export async function createTlsTransport(options: TlsTransportOptions): Promise<
     rejectUnauthorized: creds.rejectUnauthorized ?? true,
     handshakeTimeout: options.connectTimeoutMs ?? STREAM_TRANSPORT_DEFAULTS.connectTimeoutMs,
   });
-  server.maxConnections = options.maxConnections ?? STREAM_TRANSPORT_DEFAULTS.maxConnections;
   const local = await listen(server, address, port, 'TLS');
   return new TlsTransport(server, local, options, secure);
 }

@@ -76,7 +76,6 @@ export async function createWsTransport(options: WsTransportOptions = {}): Promi
       rejectUnauthorized: creds.rejectUnauthorized ?? true,
     });
   } else server = createHttpServer();
-  server.maxConnections = options.maxConnections ?? STREAM_TRANSPORT_DEFAULTS.maxConnections;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => {
       server.close();

@@ -29,7 +29,11 @@ const KINDS: Array<{ name: string; protocol: TransportProtocol; make: Factory }>
   { name: 'TCP', protocol: 'TCP', make: (address) => createTcpTransport({ address, port: 0 }) },
   { name: 'TLS', protocol: 'TLS', make: (address) => createTlsTransport({ address, port: 0, tls }) },
   { name: 'WS', protocol: 'WS', make: (address) => createWsTransport({ address, port: 0 }) },
-  { name: 'WSS', protocol: 'WSS', make: (address) => createWsTransport({ address, port: 0, secure: true, tls }) },
+  {
+    name: 'WSS',
+    protocol: 'WSS',
+    make: (address) => createWsTransport({ address, port: 0, secure: true, tls }),
+  },
 ];
 
 for (const kind of KINDS) {
@@ -68,11 +72,14 @@ for (const kind of KINDS) {
         const bt = b.transports[0] as SipTransport;
         const at = a.transports[0] as SipTransport;
         const arrived = next(b, 'request');
-        const sent = await a.sendRequest(optionsRequest(`sip:b@${address.includes(':') ? `[${address}]` : address}`), {
-          address,
-          port: bt.local.port,
-          protocol: kind.protocol,
-        });
+        const sent = await a.sendRequest(
+          optionsRequest(`sip:b@${address.includes(':') ? `[${address}]` : address}`),
+          {
+            address,
+            port: bt.local.port,
+            protocol: kind.protocol,
+          },
+        );
         expect(sent.transport).toBe(at);
         expect(sent.connectionId === undefined).toBe(kind.protocol === 'UDP');
         const [req, inbound] = (await arrived) as [SipRequest, InboundInfo];
@@ -111,7 +118,9 @@ for (const kind of KINDS) {
         await first;
         await closed;
         expect(bt.closed).toBe(true);
-        await expect(bt.send(new Uint8Array(4), { address, port: 9 })).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+        await expect(bt.send(new Uint8Array(4), { address, port: 9 })).rejects.toMatchObject({
+          code: 'ERR_CLOSED',
+        });
         await a.close();
         await a.close();
         open.length = 0;

@@ -42,7 +42,10 @@ export function next<E extends { [K in keyof E]: unknown[] }, K extends keyof E>
 }
 
 /** Collects every `event` into an array; `wait(n)` resolves once n have arrived. */
-export function collect<E extends { [K in keyof E]: unknown[] }, K extends keyof E>(emitter: TypedEmitter<E>, event: K) {
+export function collect<E extends { [K in keyof E]: unknown[] }, K extends keyof E>(
+  emitter: TypedEmitter<E>,
+  event: K,
+) {
   const items: Array<E[K]> = [];
   let waiters: Array<{ n: number; resolve: () => void }> = [];
   emitter.on(event, (...args: E[K]) => {
@@ -58,7 +61,8 @@ export function collect<E extends { [K in keyof E]: unknown[] }, K extends keyof
       if (items.length >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const guard = setTimeout(
-          () => reject(new Error(`only ${items.length} of ${n} "${String(event)}" events within ${guardMs} ms`)),
+          () =>
+            reject(new Error(`only ${items.length} of ${n} "${String(event)}" events within ${guardMs} ms`)),
           guardMs,
         );
         waiters.push({
