@@ -157,10 +157,10 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTr
   #onMessage(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.#closing) return;
     // a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
-    const remote: Endpoint =
-      rinfo.family === 'IPv6' && rinfo.address.startsWith('::ffff:')
-        ? { address: normalizeAddress(rinfo.address), port: rinfo.port }
-        : rinfo;
+    const remote: Endpoint = {
+      address: rinfo.family === 'IPv6' ? normalizeAddress(rinfo.address) : rinfo.address,
+      port: rinfo.port,
+    };
     if (isKeepAlive(msg)) {
       // RFC 5626 CRLF keep-alives are for streams, but many UAs send them over UDP too: never a parse error
       this.emit('keepalive', remote, undefined);

@@ -25,7 +25,12 @@ afterEach(async () => {
 });
 
 async function tlsT(options: Partial<TlsTransportOptions> = {}) {
-  const t = await createTlsTransport({ address: '127.0.0.1', port: 0, tls: { cert: CERT_PATH, key: KEY_PATH, ca: CERT_PEM }, ...options });
+  const t = await createTlsTransport({
+    address: '127.0.0.1',
+    port: 0,
+    tls: { cert: CERT_PATH, key: KEY_PATH, ca: CERT_PEM },
+    ...options,
+  });
   opened.push(t);
   return t;
 }
@@ -37,7 +42,11 @@ async function wsT(options: WsTransportOptions = {}) {
 }
 
 /** A browser-like WebSocket client; resolves when open, rejects with the HTTP status when refused. */
-function client(url: string, protocols: string[], options: { origin?: string; ca?: string } = {}): Promise<WebSocket> {
+function client(
+  url: string,
+  protocols: string[],
+  options: { origin?: string; ca?: string } = {},
+): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, protocols, options);
     clients.push(ws);
@@ -57,7 +66,9 @@ describe('TLS transport', () => {
   });
 
   it('needs a certificate and key to listen', async () => {
-    await expect(createTlsTransport({ address: '127.0.0.1', port: 0, tls: {} })).rejects.toMatchObject({ code: 'ERR_CONFIG' });
+    await expect(createTlsTransport({ address: '127.0.0.1', port: 0, tls: {} })).rejects.toMatchObject({
+      code: 'ERR_CONFIG',
+    });
   });
 
   it('verifies the server certificate: trusted CA passes, no CA fails, wrong SNI name fails', async () => {
@@ -65,19 +76,25 @@ describe('TLS transport', () => {
     const got = collect(server, 'message');
     const trusting = await tlsT({ listen: false });
     await trusting.send(Buffer.from(rawOptions('127.0.0.1:1', 'tls1')), server.local);
-    await trusting.send(Buffer.from(rawOptions('127.0.0.1:1', 'tls2')), server.local, { servername: 'sip.strowger.test' });
+    await trusting.send(Buffer.from(rawOptions('127.0.0.1:1', 'tls2')), server.local, {
+      servername: 'sip.strowger.test',
+    });
     await got.wait(1);
     expect(trusting.connectionCount).toBe(1); // the second send reused the verified connection
 
     const fresh = await tlsT({ listen: false });
-    await fresh.send(Buffer.from(rawOptions('127.0.0.1:1', 'tls3')), server.local, { servername: 'sip.strowger.test' });
+    await fresh.send(Buffer.from(rawOptions('127.0.0.1:1', 'tls3')), server.local, {
+      servername: 'sip.strowger.test',
+    });
     const wrongName = await tlsT({ listen: false });
     await expect(
       wrongName.send(Buffer.from('x'), server.local, { servername: 'other.example.com' }),
     ).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
     const untrusting = await createTlsTransport({ address: '127.0.0.1', port: 0, listen: false, tls: {} });
     opened.push(untrusting);
-    await expect(untrusting.send(Buffer.from('x'), server.local)).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(untrusting.send(Buffer.from('x'), server.local)).rejects.toMatchObject({
+      code: 'ERR_TRANSPORT',
+    });
     await got.wait(3);
     expect(got.items.map(([d]) => Buffer.from(d).toString())).toEqual(
       ['tls1', 'tls2', 'tls3'].map((id) => rawOptions('127.0.0.1:1', id)),
@@ -174,7 +191,9 @@ describe('WebSocket transport (RFC 7118)', () => {
     const plain = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => false });
     await new Promise((r) => plain.once('listening', r));
     const port = (plain.address() as { port: number }).port;
-    await expect(c.send(Buffer.from('x'), { address: '127.0.0.1', port })).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(c.send(Buffer.from('x'), { address: '127.0.0.1', port })).rejects.toMatchObject({
+      code: 'ERR_TRANSPORT',
+    });
     await new Promise((r) => plain.close(r));
   });
 
