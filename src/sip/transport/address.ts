@@ -71,9 +71,12 @@ export function sameAddress(a: string, b: string): boolean {
   const x = normalizeAddress(a);
   const y = normalizeAddress(b);
   if (x === y) return true;
-  if (x.indexOf(':') < 0 || y.indexOf(':') < 0) return false;
-  const wx = ipv6Words(x);
-  const wy = ipv6Words(y);
+  const x6 = x.indexOf(':') >= 0;
+  const y6 = y.indexOf(':') >= 0;
+  if (!x6 && !y6) return false;
+  // an IPv4 address equals its IPv4-mapped IPv6 spelling in any form
+  const wx = ipv6Words(x6 ? x : `::ffff:${x}`);
+  const wy = ipv6Words(y6 ? y : `::ffff:${y}`);
   if (!wx || !wy) return false;
   for (let i = 0; i < 8; i++) if (wx[i] !== wy[i]) return false;
   return true;
