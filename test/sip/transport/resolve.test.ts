@@ -42,11 +42,21 @@ describe('resolveTarget', () => {
   it('numeric hosts: UDP for sip, TLS for sips, default ports, IPv6 unbracketed', async () => {
     expect(await r('sip:alice@192.0.2.1')).toEqual([{ address: '192.0.2.1', port: 5060, protocol: 'UDP' }]);
     expect(await r('sips:alice@192.0.2.1')).toEqual([{ address: '192.0.2.1', port: 5061, protocol: 'TLS' }]);
-    expect(await r('sip:[2001:db8::1]:5070')).toEqual([{ address: '2001:db8::1', port: 5070, protocol: 'UDP' }]);
-    expect(await r('sip:192.0.2.1;transport=tcp')).toEqual([{ address: '192.0.2.1', port: 5060, protocol: 'TCP' }]);
-    expect(await r('sip:192.0.2.1;transport=ws')).toEqual([{ address: '192.0.2.1', port: 80, protocol: 'WS' }]);
-    expect(await r('sips:192.0.2.1;transport=ws')).toEqual([{ address: '192.0.2.1', port: 443, protocol: 'WSS' }]);
-    expect(await r('sips:192.0.2.1;transport=tcp')).toEqual([{ address: '192.0.2.1', port: 5061, protocol: 'TLS' }]);
+    expect(await r('sip:[2001:db8::1]:5070')).toEqual([
+      { address: '2001:db8::1', port: 5070, protocol: 'UDP' },
+    ]);
+    expect(await r('sip:192.0.2.1;transport=tcp')).toEqual([
+      { address: '192.0.2.1', port: 5060, protocol: 'TCP' },
+    ]);
+    expect(await r('sip:192.0.2.1;transport=ws')).toEqual([
+      { address: '192.0.2.1', port: 80, protocol: 'WS' },
+    ]);
+    expect(await r('sips:192.0.2.1;transport=ws')).toEqual([
+      { address: '192.0.2.1', port: 443, protocol: 'WSS' },
+    ]);
+    expect(await r('sips:192.0.2.1;transport=tcp')).toEqual([
+      { address: '192.0.2.1', port: 5061, protocol: 'TLS' },
+    ]);
   });
 
   it('honours maddr over the host', async () => {
@@ -101,7 +111,9 @@ describe('resolveTarget', () => {
     await expect(r('sip:gone.example')).rejects.toMatchObject({ code: 'ERR_TRANSPORT' }); // SRV "." = no service
     await expect(r('tel:+15551234')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     await expect(r('sips:192.0.2.1;transport=udp')).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
-    await expect(r('sip:192.0.2.1;transport=carrier-pigeon')).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+    await expect(r('sip:192.0.2.1;transport=carrier-pigeon')).rejects.toMatchObject({
+      code: 'ERR_TRANSPORT',
+    });
     await expect(r('sip:192.0.2.1;transport=tls', { transports: ['UDP'] })).rejects.toMatchObject({
       code: 'ERR_TRANSPORT',
     });
@@ -182,7 +194,9 @@ describe('address helpers', () => {
     expect(normalizeAddress('[2001:DB8::1]')).toBe('2001:db8::1');
     expect(normalizeAddress('::ffff:192.0.2.1')).toBe('192.0.2.1');
     expect(normalizeAddress('example.com')).toBe('example.com');
-    expect(endpointKey({ address: '[::FFFF:127.0.0.1]', port: 5060 })).toBe(endpointKey({ address: '127.0.0.1', port: 5060 }));
+    expect(endpointKey({ address: '[::FFFF:127.0.0.1]', port: 5060 })).toBe(
+      endpointKey({ address: '127.0.0.1', port: 5060 }),
+    );
   });
 
   it('compare every spelling of one IPv6 address as equal, and different addresses as different', () => {

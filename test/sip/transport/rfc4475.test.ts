@@ -9,7 +9,7 @@
  * stream arrives in order, and ncl then gets a 400 and the connection closes.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -121,7 +121,9 @@ describe('RFC 4475 torture messages', () => {
   });
 
   it('over UDP: stateless errors back to the sender, broken responses dropped, nothing crashes', async () => {
-    const layer = new TransportLayer({ transports: [await createUdpTransport({ address: '127.0.0.1', port: 0 })] });
+    const layer = new TransportLayer({
+      transports: [await createUdpTransport({ address: '127.0.0.1', port: 0 })],
+    });
     layers.push(layer);
     const port = (layer.transports[0] as SipTransport).local.port;
     const errors = collect(layer, 'error');
@@ -153,7 +155,8 @@ describe('RFC 4475 torture messages', () => {
     for (const name of NAMES) {
       const expected = EXPECTED[name] as Expect;
       const original = rfc4475(name);
-      const bytes = typeof expected === 'number' || expected === 'unanswered' ? rewriteTopVia(original, self) : original;
+      const bytes =
+        typeof expected === 'number' || expected === 'unanswered' ? rewriteTopVia(original, self) : original;
       const seen = Promise.race([
         next(layer, 'request').then(() => 'request'),
         next(layer, 'response').then(() => 'response'),
@@ -165,7 +168,8 @@ describe('RFC 4475 torture messages', () => {
       const answers = await untilProbe(`probe-${name}`);
       // status line only: an answer to a request without To (insuf) has no To either, so it is not a full response
       const statuses = answers.map((a) => /^SIP\/2\.0 (\d{3}) /.exec(a.toString('latin1'))?.[1]);
-      outcomes[name] = typeof expected === 'number' ? `${kind} ${statuses.join(',')}` : `${kind} ${answers.length}`;
+      outcomes[name] =
+        typeof expected === 'number' ? `${kind} ${statuses.join(',')}` : `${kind} ${answers.length}`;
       if (typeof expected === 'number') {
         expect(outcomes[name], name).toBe(`parseError ${expected}`);
         expect(callIdOf(answers[0] as Buffer), name).toBe(callIdOf(original));
@@ -201,5 +205,38 @@ describe('RFC 4475 torture messages', () => {
     expect(answer.status).toBe(400);
     expect(answer.callId).toBe(callIdOf(ncl));
     expect(parseErrors.items).toHaveLength(1);
+  });
+});
+
+describe('RFC 5118 IPv6 torture messages over UDP on ::1', () => {
+  it('answers the two invalid ones with 400 at the IPv6 sender and stamps received=::1 on the rest', async () => {
+    const layer = new TransportLayer({ transports: [await createUdpTransport({ address: '::1', port: 0 })] });
+    layers.push(layer);
+    const port = (layer.transports[0] as SipTransport).local.port;
+    const peer = createSocket('udp6');
+    sockets.push(peer);
+    await new Promise<void>((r) => peer.bind(0, '::1', () => r()));
+    const self = `[::1]:${peer.address().port}`;
+    const dir = join(FIXTURES, 'sip/rfc5118');
+    const names = readdirSync(dir).sort();
+    expect(names).toHaveLength(12);
+    for (const name of names) {
+      const original = readFileSync(join(dir, name));
+      if (name === 'ipv6-bad' || name === 'ipv6-bug-abnf-3-colons') {
+        const answer = new Promise<Buffer>((r) => peer.once('message', r));
+        peer.send(rewriteTopVia(original, self), port, '::1');
+        // a header that does not parse (a To with a bad IPv6 reference) is not echoed: read the answer raw
+        const res = await answer;
+        expect(/^SIP\/2\.0 (\d{3}) /.exec(res.toString())?.[1], name).toBe('400');
+        expect(res.toString(), name).toContain(`Via: SIP/2.0/UDP ${self}`);
+        expect(callIdOf(res), name).toBe(callIdOf(original));
+      } else {
+        const arrived = next(layer, 'request');
+        peer.send(original, port, '::1');
+        const [req] = (await arrived) as [SipRequest];
+        expect(req.callId, name).toBe(callIdOf(original));
+        expect(req.topVia?.received, name).toBe('::1');
+      }
+    }
   });
 });
