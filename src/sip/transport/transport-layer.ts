@@ -157,8 +157,11 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
     }
     const t: Target =
       protocol === target.protocol && address === target.address ? target : { ...target, address, protocol };
-    const options: SendOptions | undefined =
-      target.hostname !== undefined && transport.secure ? { servername: target.hostname } : undefined;
+    let options: SendOptions | undefined;
+    if (target.connectionId !== undefined && protocol === target.protocol)
+      options = { connectionId: target.connectionId };
+    if (target.hostname !== undefined && transport.secure)
+      options = { ...options, servername: target.hostname };
     const sent = await transport.send(bytes, t, options);
     publish(transport, 'out', t, bytes);
     return { ...sent, transport, target: t };

@@ -23,6 +23,12 @@ export interface Target extends Endpoint {
    * a TLS/WSS peer's certificate must match (RFC 5922) and the SNI name.
    */
   readonly hostname?: string;
+  /**
+   * Stream transports: send over this connection when it is still open (an
+   * RFC 5626 flow, or the connection a registration came over); otherwise
+   * an open connection to the endpoint is reused or a new one opened.
+   */
+  readonly connectionId?: string;
 }
 
 /** Where an inbound message came from and how to answer on the same path. */

@@ -145,3 +145,25 @@ export function rawOptions(sentBy: string, callId: string, transport = 'TCP', bo
     body,
   ].join('\r\n');
 }
+
+/**
+ * Registers hooks that fail the file when it leaves a socket open: the
+ * socket handles after all its tests (and their afterEach closes) must be
+ * those from before.
+ */
+export function checkNoLeaks(hooks: {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}): void {
+  let before: Record<string, number> = {};
+  hooks.beforeAll(async () => {
+    await settle();
+    before = socketHandles();
+  });
+  hooks.afterAll(async () => {
+    await settle(5);
+    const after = socketHandles();
+    if (JSON.stringify(after) !== JSON.stringify(before))
+      throw new Error(`sockets left open: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+  });
+}

@@ -5,7 +5,7 @@
  * through the injected resolver, and the refusal to send to broadcast.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createResponse,
   createStaticResolver,
@@ -18,7 +18,9 @@ import {
   type SipTransport,
   TransportLayer,
 } from '../../../src/sip/index.js';
-import { next, optionsRequest, rawOptions } from './helpers.js';
+import { checkNoLeaks, next, optionsRequest, rawOptions } from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
 
 const layers: TransportLayer[] = [];
 const raws: Socket[] = [];

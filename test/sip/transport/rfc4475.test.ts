@@ -11,7 +11,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createResponse,
   createTcpTransport,
@@ -22,7 +22,18 @@ import {
   type SipTransport,
   TransportLayer,
 } from '../../../src/sip/index.js';
-import { collect, FIXTURES, next, rawConnect, rawOptions, readAll, rfc4475 } from './helpers.js';
+import {
+  checkNoLeaks,
+  collect,
+  FIXTURES,
+  next,
+  rawConnect,
+  rawOptions,
+  readAll,
+  rfc4475,
+} from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
 
 type Expect = 'request' | 'response' | 'unanswered' | 'dropped' | number;
 

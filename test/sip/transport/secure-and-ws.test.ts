@@ -4,7 +4,8 @@
  * the Origin allow-list, one SIP message per WebSocket message in text or
  * binary frames, keep-alives, WSS.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { get } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { FakeClock } from '../../../src/core/index.js';
 import {
@@ -14,7 +15,19 @@ import {
   type TlsTransportOptions,
   type WsTransportOptions,
 } from '../../../src/sip/index.js';
-import { CERT_PATH, CERT_PEM, collect, KEY_PATH, KEY_PEM, next, rawOptions, settle } from './helpers.js';
+import {
+  CERT_PATH,
+  CERT_PEM,
+  checkNoLeaks,
+  collect,
+  KEY_PATH,
+  KEY_PEM,
+  next,
+  rawOptions,
+  settle,
+} from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
 
 const opened: Array<{ close(): Promise<void> }> = [];
 const clients: WebSocket[] = [];
@@ -141,8 +154,13 @@ describe('WebSocket transport (RFC 7118)', () => {
     const t = await wsT({ path: '/sip' });
     await expect(client(`ws://127.0.0.1:${t.local.port}/other`, ['sip'])).rejects.toThrow('HTTP 404');
     await client(`ws://127.0.0.1:${t.local.port}/sip?x=1`, ['sip']);
-    const res = await fetch(`http://127.0.0.1:${t.local.port}/sip`);
-    expect(res.status).toBe(426);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: t.local.port, path: '/sip', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      }).on('error', reject);
+    });
+    expect(status).toBe(426);
   });
 
   it('takes one SIP message per WebSocket message, text or binary, and answers CRLFCRLF', async () => {

@@ -5,7 +5,7 @@
  * RFC 5626 keep-alives and the close of a stream whose framing is lost.
  */
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/core/index.js';
 import {
   createResponse,
@@ -19,6 +19,7 @@ import {
   TransportLayer,
 } from '../../../src/sip/index.js';
 import {
+  checkNoLeaks,
   collect,
   next,
   optionsRequest,
@@ -29,6 +30,8 @@ import {
   settle,
   socketHandles,
 } from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
 
 const opened: Array<{ close(): Promise<void> }> = [];
 const sockets: Socket[] = [];
@@ -331,5 +334,29 @@ describe('responses over streams (RFC 3261 §18.2.2)', () => {
     await client.send(Buffer.from(rawOptions('127.0.0.1:1', 'client')), server.local);
     await arrived;
     expect(client.connections()[0]?.outbound).toBe(true);
+  });
+});
+
+describe('flows', () => {
+  it('sends a request over the connection named by the target (RFC 5626 flow), even to another port', async () => {
+    const bt = await tcp();
+    const at = await tcp();
+    const a = new TransportLayer({ transports: [at] });
+    const b = new TransportLayer({ transports: [bt] });
+    // a "registers" over a connection it opened to b
+    const arrived = next(b, 'request');
+    await a.sendRequest(optionsRequest(), { ...bt.local, protocol: 'TCP' });
+    const [, inbound] = (await arrived) as [SipRequest, InboundInfo];
+    // b reaches a through that flow although the Contact names a's listening port
+    const incoming = collect(at, 'connection');
+    const got = next(a, 'request');
+    const sent = await b.sendRequest(optionsRequest(), {
+      ...at.local,
+      protocol: 'TCP',
+      connectionId: inbound.connectionId as string,
+    });
+    await got;
+    expect(sent.connectionId).toBe(inbound.connectionId);
+    expect(incoming.items).toHaveLength(0);
   });
 });

@@ -1,8 +1,10 @@
 /** UDP specifics: binding, IPv4/IPv6 and dual stack, refusals, keep-alive datagrams. */
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUdpTransport, type UdpTransport } from '../../../src/sip/index.js';
-import { collect, next, rawOptions, settle } from './helpers.js';
+import { checkNoLeaks, collect, next, rawOptions, settle } from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
 
 const opened: Array<{ close(): Promise<void> }> = [];
 const raws: Socket[] = [];
