@@ -193,6 +193,8 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
   readonly #byKey = new Map<string, Connection>();
   readonly #perAddress = new Map<string, number>();
   readonly #dialing = new Map<string, Promise<Connection>>();
+  /** Cancels work in flight that is not a connection yet (dials, handshakes), run on close. */
+  readonly #aborts = new Set<() => void>();
   #closing: Promise<void> | undefined;
 
   protected constructor(init: StreamTransportInit) {
@@ -289,6 +291,8 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
 
   async #shutdown(): Promise<void> {
     const listeners = this._closeListeners();
+    for (const abort of [...this.#aborts]) abort();
+    this.#aborts.clear();
     await Promise.allSettled([...this.#dialing.values()]);
     const open = [...this.#byId.values()];
     for (const c of open) {
@@ -306,6 +310,21 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
 
   /** Stops accepting and resolves when the listening sockets are closed. */
   protected abstract _closeListeners(): Promise<void>;
+
+  /**
+   * Registers how to cancel a dial or handshake in flight when the transport
+   * closes; call the returned function once it has settled.
+   */
+  protected _track(abort: () => void): () => void {
+    if (this.#closing) {
+      abort();
+      return () => {};
+    }
+    this.#aborts.add(abort);
+    return () => {
+      this.#aborts.delete(abort);
+    };
+  }
 
   /** Why a new connection with `address` must be refused, or undefined when it may open. */
   protected _refusal(address: string): string | undefined {

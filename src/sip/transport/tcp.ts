@@ -158,7 +158,11 @@ abstract class SocketStreamTransport extends StreamTransport {
   ): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const socket = start();
+      const untrack = this._track(() =>
+        fail(new StrowgerError('ERR_CLOSED', `${this.protocol} transport closed while connecting`)),
+      );
       const fail = (err: Error) => {
+        untrack();
         timer.cancel();
         socket.destroy();
         reject(
@@ -185,6 +189,7 @@ abstract class SocketStreamTransport extends StreamTransport {
       );
       socket.once('error', fail);
       socket.once(readyEvent, () => {
+        untrack();
         timer.cancel();
         socket.off('error', fail);
         if (this.closed) {
@@ -320,7 +325,12 @@ export class TlsTransport extends SocketStreamTransport {
     this.#rejectUnauthorized = options.tls?.rejectUnauthorized ?? true;
     if (server) {
       // refuse over-limit peers before spending a handshake on them
-      server.on('connection', (socket: Socket) => void this.admit(socket));
+      server.on('connection', (socket: Socket) => {
+        if (!this.admit(socket)) return;
+        // a handshake in flight is not a connection yet: close() must still end it
+        const untrack = this._track(() => socket.destroy());
+        socket.once('close', untrack);
+      });
       server.on('secureConnection', (socket: TLSSocket) => {
         if (socket.destroyed) return;
         const remote = this.admit(socket);

@@ -27,6 +27,7 @@ import {
   normalizeAddress,
   sameAddress,
 } from './address.js';
+import { LoopTransport } from './loop.js';
 import { type SipResolver, systemResolver } from './resolve.js';
 import {
   defaultPort,
@@ -198,6 +199,9 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
         // the connection is gone: open a new one to received / sent-by (§18.2.2)
       }
     }
+    if (protocol === 'WS' || protocol === 'WSS')
+      // RFC 7118 §5: a WebSocket client cannot be reached on a new connection
+      throw new StrowgerError('ERR_TRANSPORT', `the ${protocol} connection of the request is gone`);
     const reliable =
       inbound && !inbound.transport.closed ? inbound.transport.reliable : isReliableProtocol(protocol);
     const dest = responseDestination(via, reliable);
@@ -233,8 +237,8 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
         throw new StrowgerError('ERR_TRANSPORT', `refusing to send to broadcast address ${h}`);
       return h;
     }
-    // the loop network (tests) names its hosts freely
-    if (this.transports.every((t) => ipFamily(t.local.address) === 0)) return h;
+    // the loop network (tests) delivers by name: nothing to resolve
+    if (this.transports.every((t) => t instanceof LoopTransport)) return h;
     const addresses = await this.#resolver.lookup(h);
     for (const a of addresses) {
       const n = normalizeAddress(a);

@@ -263,7 +263,11 @@ export class WsTransport extends StreamTransport {
     });
     return new Promise((resolve, reject) => {
       let local: Endpoint = { address: this.local.address, port: 0 };
+      const untrack = this._track(() =>
+        fail(new StrowgerError('ERR_CLOSED', `${this.protocol} transport closed while connecting`)),
+      );
       const fail = (err: Error) => {
+        untrack();
         timer.cancel();
         ws.removeAllListeners();
         ws.on('error', () => {});
@@ -312,6 +316,7 @@ export class WsTransport extends StreamTransport {
           );
           return;
         }
+        untrack();
         timer.cancel();
         ws.off('error', fail);
         if (this.closed) {

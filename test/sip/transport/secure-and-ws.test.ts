@@ -5,14 +5,19 @@
  * binary frames, keep-alives, WSS.
  */
 import { get } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { FakeClock } from '../../../src/core/index.js';
 import {
+  createResponse,
   createTlsTransport,
   createWsTransport,
+  type InboundInfo,
   loadPem,
+  type SipRequest,
   type TlsTransportOptions,
+  TransportLayer,
   type WsTransportOptions,
 } from '../../../src/sip/index.js';
 import {
@@ -23,6 +28,7 @@ import {
   KEY_PATH,
   KEY_PEM,
   next,
+  rawConnect,
   rawOptions,
   settle,
 } from './helpers.js';
@@ -126,6 +132,64 @@ describe('TLS transport', () => {
     clock.advance(5000);
     await gone;
     expect(server.connectionCount + c.connectionCount).toBe(0);
+  });
+});
+
+describe('closing with work in flight', () => {
+  it('close() cancels a TLS dial whose handshake never completes and a stalled inbound handshake', async () => {
+    // a TCP server that accepts and never speaks TLS
+    const sockets: Socket[] = [];
+    const mute = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', () => r()));
+    const clock = new FakeClock(); // the connect timeout never fires: only close() can end the dial
+    const c = await createTlsTransport({
+      address: '127.0.0.1',
+      port: 0,
+      listen: false,
+      clock,
+      tls: { ca: CERT_PEM },
+    });
+    const pending = c.send(Buffer.from('x'), {
+      address: '127.0.0.1',
+      port: (mute.address() as { port: number }).port,
+    });
+    const rejected = expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    // and a TLS server with a client that connects and never says hello
+    const server = await createTlsTransport({
+      address: '127.0.0.1',
+      port: 0,
+      clock,
+      tls: { cert: CERT_PEM, key: KEY_PEM },
+    });
+    const silent = await rawConnect(server.local.port);
+    while (sockets.length === 0) await settle();
+    await settle();
+    await c.close();
+    await rejected;
+    await server.close(); // resolves although the handshake never finished
+    silent.destroy();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => mute.close(r));
+  });
+});
+
+describe('WebSocket responses', () => {
+  it('does not try to reopen a WebSocket that is gone (RFC 7118: the client is not reachable)', async () => {
+    const server = await wsT();
+    const layer = new TransportLayer({ transports: [server] });
+    const ws = await client(`ws://127.0.0.1:${server.local.port}/`, ['sip']);
+    const arrived = next(layer, 'request');
+    ws.send(rawOptions('df7jal23ls0d.invalid', 'ws-gone', 'WS'));
+    const [req, inbound] = (await arrived) as [SipRequest, InboundInfo];
+    expect(req.topVia?.received).toBe('127.0.0.1');
+    const gone = next(server, 'disconnect');
+    ws.close();
+    await gone;
+    const dials = collect(server, 'connection');
+    await expect(layer.sendResponse(createResponse(req, 200), inbound)).rejects.toMatchObject({
+      code: 'ERR_TRANSPORT',
+    });
+    expect(dials.items).toHaveLength(0);
   });
 });
 
