@@ -113,6 +113,8 @@ export class Connection {
   /** The chunks that hold the framer's unconsumed bytes (needed only to recover from a framing error). */
   tail: Uint8Array[] = [];
   tailBytes = 0;
+  /** How much of a CRLFCRLF keep-alive ping has been seen between messages (0-3). */
+  keepAlive = 0;
   readonly done: Promise<void>;
   resolveDone!: () => void;
 
@@ -368,36 +370,69 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
     return c;
   }
 
-  /** Bytes arrived on a byte-stream connection. */
+  /**
+   * Bytes arrived on a byte-stream connection.
+   *
+   * CR/LF between messages (RFC 5626 keep-alives, stray line ends) is read
+   * here, not by the framer, and every chunk handed to the framer ends with
+   * a byte that is not CR or LF (a CR/LF run that ends a chunk inside a
+   * message goes one byte at a time until the message is complete). The
+   * framer, given a lone CR as the last byte it holds between messages,
+   * looks one byte past its data and can misread it; this keeps it from
+   * ever holding one.
+   */
   protected _data(c: Connection, chunk: Uint8Array): void {
     if (c.draining || c.closed) return;
     const now = this.clock.now();
     c.lastActivity = now;
     const framer = c.framer as SipStreamFramer;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (framer.idle) {
+        while (i < n && isCrOrLf(chunk[i] as number)) {
+          if (keepAliveStep(c, chunk[i] as number)) this.#answerPing(c, false);
+          i++;
+        }
+        if (i === n) break;
+        c.keepAlive = 0;
+      }
+      let end = n;
+      while (end > i && isCrOrLf(chunk[end - 1] as number)) end--;
+      if (end === i) end = i + 1;
+      if (!this.#push(c, chunk.subarray(i, end))) return;
+      i = end;
+    }
+    if (!framer.idle) {
+      c.lastProgress = now;
+      if (!c.partialTimer?.pending) this.#armPartial(c, this.settings.incompleteMessageTimeoutMs);
+    }
+  }
+
+  /** Frames one piece of a chunk; false when the connection stopped reading (framing lost, or closed by a listener). */
+  #push(c: Connection, piece: Uint8Array): boolean {
+    const framer = c.framer as SipStreamFramer;
     const before = framer.buffered;
     let out: ReturnType<SipStreamFramer['push']>;
     try {
-      out = framer.push(chunk);
+      out = framer.push(piece);
     } catch (err) {
-      this.#framingError(c, before, chunk, err as SipParseError);
-      return;
+      this.#framingError(c, before, piece, err as SipParseError);
+      return false;
     }
     if (framer.idle) {
       if (c.tail.length > 0) {
         c.tail.length = 0;
         c.tailBytes = 0;
       }
-    } else {
-      keepTail(c, chunk, framer.buffered);
-      c.lastProgress = now;
-      if (!c.partialTimer?.pending) this.#armPartial(c, this.settings.incompleteMessageTimeoutMs);
-    }
+    } else keepTail(c, piece, framer.buffered);
     for (let i = 0; i < out.length; i++) {
-      if (c.draining) return;
+      if (c.draining) return false;
       const o = out[i] as (typeof out)[number];
       if (o.type === 'message') this.emit('message', o.data, c.remote, c.id);
       else if (o.kind === 'ping') this.#answerPing(c, false);
     }
+    return !c.draining;
   }
 
   /** A whole message arrived on a message-oriented connection (WebSocket). */
@@ -551,11 +586,19 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
     c.tail.length = 0;
     c.tailBytes = 0;
     const replay = new SipStreamFramer({ maxMessageSize: this.settings.maxMessageSize });
+    const state = { keepAlive: 0 };
     let boundary = 0;
     let head: Uint8Array | undefined;
     const one = new Uint8Array(1);
     for (let i = 0; i < all.length; i++) {
-      one[0] = all[i] as number;
+      const b = all[i] as number;
+      if (replay.idle && isCrOrLf(b)) {
+        if (keepAliveStep(state, b)) this.#answerPing(c, false);
+        boundary = i + 1;
+        continue;
+      }
+      state.keepAlive = 0;
+      one[0] = b;
       let out: ReturnType<SipStreamFramer['push']>;
       try {
         out = replay.push(one);
@@ -603,6 +646,36 @@ function tailSuffix(c: Connection, n: number): Uint8Array[] {
     }
   }
   return out;
+}
+
+function isCrOrLf(b: number): boolean {
+  return b === 13 || b === 10;
+}
+
+/**
+ * One CR or LF between messages: advances the match of CRLFCRLF (an RFC 5626
+ * §3.5.1 ping) and returns true when it completes. A CRLF followed by
+ * anything else is a pong or a stray line end; neither needs an answer.
+ */
+function keepAliveStep(s: { keepAlive: number }, b: number): boolean {
+  switch (s.keepAlive) {
+    case 0:
+      s.keepAlive = b === 13 ? 1 : 0;
+      return false;
+    case 1:
+      s.keepAlive = b === 10 ? 2 : b === 13 ? 1 : 0;
+      return false;
+    case 2:
+      s.keepAlive = b === 13 ? 3 : 0;
+      return false;
+    default:
+      if (b === 10) {
+        s.keepAlive = 0;
+        return true;
+      }
+      s.keepAlive = b === 13 ? 1 : 0;
+      return false;
+  }
 }
 
 function isCrlfOnly(d: Uint8Array): boolean {
