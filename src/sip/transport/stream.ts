@@ -75,6 +75,8 @@ export interface ConnectionInfo {
   readonly aliases: readonly Endpoint[];
   readonly openedAt: number;
   readonly lastActivity: number;
+  /** Bytes of an incomplete message waiting for the rest. */
+  readonly buffered: number;
 }
 
 /** The socket side of one connection, as a subclass hands it to the base. */
@@ -229,6 +231,7 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
       aliases: c.aliases.slice(),
       openedAt: c.openedAt,
       lastActivity: c.lastActivity,
+      buffered: c.framer?.buffered ?? 0,
     }));
   }
 
