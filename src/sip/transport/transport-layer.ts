@@ -135,15 +135,47 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
    * layer with its branch) gets this transport's protocol, sent-by and
    * `rport`. Above the MTU a UDP request moves to TCP when there is one.
    * A host name as `target.address` is resolved (A/AAAA) first.
+   *
+   * The Via is stamped synchronously, before the returned promise settles
+   * (the transaction layer reads the protocol chosen at once); a host name
+   * that resolves to the other IP family may re-stamp it with that family's
+   * transport later.
    */
-  async sendRequest(request: SipRequest, target: Target): Promise<SentRequest> {
-    const address = await this.#toAddress(target.address, target.protocol);
+  sendRequest(request: SipRequest, target: Target): Promise<SentRequest> {
+    try {
+      const host = normalizeAddress(target.address);
+      const literal = ipFamily(host) !== 0 || this.#loopOnly;
+      if (literal && isBroadcastAddress(host))
+        throw new StrowgerError('ERR_TRANSPORT', `refusing to send to broadcast address ${host}`);
+      const prepared = this.#prepare(request, target, literal ? host : undefined);
+      if (literal) return this.#sendPrepared(prepared, target, host);
+      return this.#toAddress(host, target.protocol).then((address) => {
+        const again = canReach(prepared.transport.local.address, address)
+          ? prepared
+          : this.#prepare(request, target, address);
+        return this.#sendPrepared(again, target, address);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  get #loopOnly(): boolean {
+    return this.transports.every((t) => t instanceof LoopTransport);
+  }
+
+  /** Chooses the transport (switching to TCP above the MTU), stamps the Via and serializes. */
+  #prepare(
+    request: SipRequest,
+    target: Target,
+    address: string | undefined,
+  ): { transport: SipTransport; protocol: TransportProtocol; bytes: Uint8Array } {
     let protocol = target.protocol;
     let transport = this.transportFor(protocol, address);
     if (!transport)
       throw new StrowgerError(
         'ERR_TRANSPORT',
-        `no ${protocol} transport for ${formatEndpoint({ address, port: target.port })}`,
+        `no ${protocol} transport for ${formatEndpoint({ address: address ?? target.address, port: target.port })}`,
       );
     stampVia(request, transport);
     let bytes = serializeMessage(request);
@@ -156,6 +188,15 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
         bytes = serializeMessage(request);
       }
     }
+    return { transport, protocol, bytes };
+  }
+
+  async #sendPrepared(
+    prepared: { transport: SipTransport; protocol: TransportProtocol; bytes: Uint8Array },
+    target: Target,
+    address: string,
+  ): Promise<SentRequest> {
+    const { transport, protocol, bytes } = prepared;
     const t: Target =
       protocol === target.protocol && address === target.address ? target : { ...target, address, protocol };
     let options: SendOptions | undefined;
@@ -176,36 +217,61 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
    * port), else to the sent-by. `inbound` is the request's arrival info when
    * known.
    */
-  async sendResponse(response: SipResponse, inbound?: InboundInfo): Promise<void> {
-    const via = response.topVia;
-    if (!via) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'response has no Via');
-    const bytes = serializeMessage(response);
-    const protocol = via.transport as TransportProtocol;
-    if (
-      inbound &&
-      !inbound.transport.closed &&
-      inbound.transport.reliable &&
-      inbound.connectionId !== undefined
-    ) {
-      try {
-        const sent = inbound.transport.send(bytes, inbound.remote, {
-          connectionId: inbound.connectionId,
-          noConnect: true,
-        });
-        await sent;
-        publish(inbound.transport, 'out', inbound.remote, bytes);
-        return;
-      } catch {
-        // the connection is gone: open a new one to received / sent-by (§18.2.2)
+  sendResponse(response: SipResponse, inbound?: InboundInfo): Promise<void> {
+    // synchronous up to the transport's send when the destination is an address (the
+    // transaction layer's tests see the bytes on the loop network at once)
+    try {
+      const via = response.topVia;
+      if (!via) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'response has no Via');
+      const bytes = serializeMessage(response);
+      if (
+        inbound &&
+        !inbound.transport.closed &&
+        inbound.transport.reliable &&
+        inbound.connectionId !== undefined
+      ) {
+        const transport = inbound.transport;
+        return transport
+          .send(bytes, inbound.remote, { connectionId: inbound.connectionId, noConnect: true })
+          .then(
+            () => publish(transport, 'out', inbound.remote, bytes),
+            // the connection is gone: open a new one to received / sent-by (§18.2.2)
+            () => this.#sendResponseAnew(bytes, via, inbound),
+          );
       }
+      return this.#sendResponseAnew(bytes, via, inbound);
+    } catch (err) {
+      return Promise.reject(err);
     }
+  }
+
+  /** §18.2.2 without a connection to reuse: the destination from the Via. */
+  #sendResponseAnew(bytes: Uint8Array, via: Via, inbound: InboundInfo | undefined): Promise<void> {
+    const protocol = via.transport as TransportProtocol;
     if (protocol === 'WS' || protocol === 'WSS')
       // RFC 7118 §5: a WebSocket client cannot be reached on a new connection
       throw new StrowgerError('ERR_TRANSPORT', `the ${protocol} connection of the request is gone`);
     const reliable =
       inbound && !inbound.transport.closed ? inbound.transport.reliable : isReliableProtocol(protocol);
     const dest = responseDestination(via, reliable);
-    const address = await this.#toAddress(dest.address, protocol);
+    const host = normalizeAddress(dest.address);
+    if (ipFamily(host) !== 0 || this.#loopOnly) {
+      if (isBroadcastAddress(host))
+        throw new StrowgerError('ERR_TRANSPORT', `refusing to send to broadcast address ${host}`);
+      return this.#sendResponseTo(bytes, host, dest, protocol, inbound);
+    }
+    return this.#toAddress(host, protocol).then((address) =>
+      this.#sendResponseTo(bytes, address, dest, protocol, inbound),
+    );
+  }
+
+  #sendResponseTo(
+    bytes: Uint8Array,
+    address: string,
+    dest: Endpoint,
+    protocol: TransportProtocol,
+    inbound: InboundInfo | undefined,
+  ): Promise<void> {
     const transport =
       inbound && !inbound.transport.closed && canReach(inbound.transport.local.address, address)
         ? inbound.transport
@@ -216,8 +282,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
         `no transport to send the response to ${formatEndpoint(dest)}`,
       );
     const to = address === dest.address ? dest : { address, port: dest.port };
-    await transport.send(bytes, to);
-    publish(transport, 'out', to, bytes);
+    return transport.send(bytes, to).then(() => publish(transport, 'out', to, bytes));
   }
 
   /** Closes every transport (idempotent). */
@@ -238,7 +303,7 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
       return h;
     }
     // the loop network (tests) delivers by name: nothing to resolve
-    if (this.transports.every((t) => t instanceof LoopTransport)) return h;
+    if (this.#loopOnly) return h;
     const addresses = await this.#resolver.lookup(h);
     for (const a of addresses) {
       const n = normalizeAddress(a);

@@ -18,7 +18,7 @@ import {
   type SipTransport,
   TransportLayer,
 } from '../../../src/sip/index.js';
-import { checkNoLeaks, next, optionsRequest, rawOptions } from './helpers.js';
+import { checkNoLeaks, collect, next, optionsRequest, rawOptions } from './helpers.js';
 
 checkNoLeaks({ beforeAll, afterAll });
 
@@ -80,6 +80,31 @@ describe('TransportLayer over sockets', () => {
     expect(req.topVia?.transport).toBe('TCP');
     expect(inbound.transport.protocol).toBe('TCP');
     expect(req.body.length).toBe(1400);
+  });
+
+  it('stamps the top Via synchronously, before the send settles (the transaction layer reads it at once)', async () => {
+    const resolver = createStaticResolver({ hosts: { 'b.test': ['127.0.0.1'] } });
+    const a = track(new TransportLayer({ transports: await udpAndTcp('127.0.0.1'), resolver }));
+    const b = track(new TransportLayer({ transports: await udpAndTcp('127.0.0.1') }));
+    const port = (b.transports[0] as SipTransport).local.port;
+    const small = optionsRequest();
+    const big = optionsRequest();
+    big.setBody('z'.repeat(1400), 'text/plain');
+    const named = optionsRequest();
+    const sends = [
+      a.sendRequest(small, { address: '127.0.0.1', port, protocol: 'UDP' }),
+      a.sendRequest(big, { address: '127.0.0.1', port, protocol: 'UDP' }),
+      a.sendRequest(named, { address: 'b.test', port, protocol: 'UDP' }),
+    ];
+    // no await yet
+    expect(small.topVia?.transport).toBe('UDP');
+    expect(big.topVia?.transport).toBe('TCP');
+    expect(named.topVia?.transport).toBe('UDP');
+    expect(small.topVia?.host).toBe('127.0.0.1');
+    expect(named.topVia?.port).toBe((a.transports[0] as SipTransport).local.port);
+    const arrived = collect(b, 'request');
+    await Promise.all(sends);
+    await arrived.wait(3);
   });
 
   it('keeps a large request on UDP under a larger configured MTU, or without TCP', async () => {

@@ -87,6 +87,24 @@ describe('TransportLayer over the loop network', () => {
     expect(replies).toHaveLength(0);
   });
 
+  it('hands a response and a request to the transport synchronously (the transaction layer relies on it)', async () => {
+    const { net, a, b } = pair();
+    let inbound: InboundInfo | undefined;
+    let req: SipRequest | undefined;
+    b.on('request', (r, i) => {
+      req = r;
+      inbound = i;
+    });
+    const sending = a.sendRequest(options(), { address: '10.0.0.2', port: 5070, protocol: 'UDP' });
+    expect(net.log).toHaveLength(1);
+    await sending;
+    await flushMicrotasks();
+    const answering = b.sendResponse(createResponse(req!, 200), inbound);
+    expect(net.log).toHaveLength(2);
+    expect(net.log[1]?.to).toEqual({ address: '10.0.0.1', port: 5060 });
+    await answering;
+  });
+
   it('never sends a response to a broadcast address', async () => {
     const { b } = pair();
     const req = parseMessage(
