@@ -133,3 +133,23 @@ describe('TransportLayer over the loop network', () => {
     expect(responses.map((r) => r.status)).toEqual([486]);
   });
 });
+
+describe('statelessErrorResponse', () => {
+  it('answers a request missing From/To/Call-ID with a 400 that still parses (RFC 4475 insuf)', async () => {
+    const { statelessErrorResponse, SipParseError: E } = await import('../../../src/sip/index.js');
+    const insuf = readFileSync(join(__dirname, '../../fixtures/sip/rfc4475/insuf.dat'));
+    let err: InstanceType<typeof E> | undefined;
+    try {
+      parseMessage(insuf);
+    } catch (e) {
+      err = e as InstanceType<typeof E>;
+    }
+    const res = statelessErrorResponse(insuf, err!);
+    expect(res?.status).toBe(400);
+    const back = parseMessage(Buffer.from(res!.toString())) as SipResponse;
+    expect(back.status).toBe(400);
+    expect(back.cseq).toEqual({ seq: 193942, method: 'INVITE' });
+    expect(back.to.uri.toString()).toBe('sip:anonymous@anonymous.invalid');
+    expect(back.topVia?.branch).toBe('z9hG4bKkdj.insuf');
+  });
+});
