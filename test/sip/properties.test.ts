@@ -293,7 +293,11 @@ describe('SIP message properties', () => {
       const u0 = process.cpuUsage();
       for (let i = 0; i < 5; i++) {
         try {
-          const m = parseMessage(large, { maxMessageSize: 200_000, maxLineLength: 200_000, maxHeaders: 10_000 });
+          const m = parseMessage(large, {
+            maxMessageSize: 200_000,
+            maxLineLength: 200_000,
+            maxHeaders: 10_000,
+          });
           void m.contacts;
           void m.route;
           void m.allow;

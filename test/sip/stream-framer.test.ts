@@ -142,3 +142,26 @@ describe('SipStreamFramer', () => {
     expect(n).toBe(1);
   });
 });
+
+describe('SipStreamFramer keep-alives fed one byte at a time', () => {
+  it('CRLFCRLF CRLFCRLF byte by byte is two pings and never reads past its data', () => {
+    const framer = new SipStreamFramer();
+    const kinds: string[] = [];
+    for (const byte of Buffer.from('\r\n\r\n\r\n\r\n')) {
+      for (const o of framer.push(Uint8Array.of(byte))) if (o.type === 'keepalive') kinds.push(o.kind);
+      expect(framer.buffered).toBeGreaterThanOrEqual(0);
+    }
+    expect(kinds).toEqual(['ping', 'ping']);
+    expect(framer.idle).toBe(true);
+  });
+
+  it('a lone CR held at the end is not misread from stale buffer bytes', () => {
+    const framer = new SipStreamFramer();
+    // leave stale "\n\r\n" bytes in the buffer behind the live data, then feed a single CR
+    framer.push(Buffer.from('\r\n\r\n'));
+    expect(framer.push(Buffer.from('\r'))).toEqual([]);
+    expect(framer.buffered).toBe(1);
+    expect(framer.push(Buffer.from('\n'))).toEqual([]);
+    expect(framer.push(Buffer.from('OPTIONS'))).toEqual([{ type: 'keepalive', kind: 'pong' }]);
+  });
+});

@@ -70,6 +70,15 @@ export function statelessErrorResponse(
     fields.push({ name: h.name.length === 1 ? key : h.name, key, value: h.value });
   }
   if (vias === 0) return undefined;
+  // A response must carry From, To, Call-ID and CSeq (RFC 3261 §8.1.1); where the request's did not
+  // parse, say so with anonymous placeholders (RFC 3323 style) rather than echo broken syntax.
+  const method = /^[A-Za-z0-9\-.!%*_+`'~]+/.exec(lines[0] ?? '')?.[0] ?? 'OPTIONS';
+  if (!once.has('from'))
+    fields.push({ name: 'From', key: 'from', value: '<sip:anonymous@anonymous.invalid>;tag=invalid' });
+  if (!once.has('to')) fields.push({ name: 'To', key: 'to', value: '<sip:anonymous@anonymous.invalid>' });
+  if (!once.has('call-id'))
+    fields.push({ name: 'Call-ID', key: 'call-id', value: 'invalid@anonymous.invalid' });
+  if (!once.has('cseq')) fields.push({ name: 'CSeq', key: 'cseq', value: `1 ${method}` });
   const request = new SipRequest('INVALID', new SipUri({ host: 'invalid' }), fields);
   const reason = error.status === 400 ? `Bad Request (${sanitize(error.message)})` : undefined;
   return createResponse(request, error.status, reason === undefined ? {} : { reason });

@@ -99,20 +99,24 @@ export class SipStreamFramer {
   /** Consumes CRLF keep-alives at a message boundary; false when more bytes are needed to decide. */
   #skipKeepAlives(out: FramerOutput[]): boolean {
     const b = this.#buf;
-    while (this.#start < this.#end && (b[this.#start] === 13 || b[this.#start] === 10)) {
+    while (this.#start < this.#end) {
+      const c = b[this.#start];
+      if (c !== 13 && c !== 10) break;
       const avail = this.#end - this.#start;
-      if (b[this.#start] === 13 && b[this.#start + 1] === 10) {
-        if (avail >= 4 && b[this.#start + 2] === 13 && b[this.#start + 3] === 10) {
-          out.push({ type: 'keepalive', kind: 'ping' });
-          this.#start += 4;
+      if (c === 13) {
+        if (avail < 2) return false; // a lone CR: wait for the next byte (never read past #end)
+        if (b[this.#start + 1] === 10) {
+          if (avail >= 4 && b[this.#start + 2] === 13 && b[this.#start + 3] === 10) {
+            out.push({ type: 'keepalive', kind: 'ping' });
+            this.#start += 4;
+            continue;
+          }
+          if (avail === 2 || (avail === 3 && b[this.#start + 2] === 13)) return false; // ping or pong?
+          out.push({ type: 'keepalive', kind: 'pong' });
+          this.#start += 2;
           continue;
         }
-        if (avail === 2 || (avail === 3 && b[this.#start + 2] === 13)) return false; // wait: ping or pong?
-        out.push({ type: 'keepalive', kind: 'pong' });
-        this.#start += 2;
-        continue;
       }
-      if (avail === 1 && b[this.#start] === 13) return false;
       this.#start += 1; // a stray CR or LF between messages is ignored (RFC 3261 §7.5)
     }
     this.#scan = Math.max(this.#scan, this.#start);

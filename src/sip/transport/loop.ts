@@ -152,7 +152,8 @@ export class LoopTransport extends TypedEmitter<TransportEvents> implements SipT
         this.emit('connection', connectionId, remote);
       }
     }
-    this.#network._deliver(this, remote, data.slice(), connectionId);
+    // a copy: the sender may reuse its buffer (Buffer#slice would share memory)
+    this.#network._deliver(this, remote, new Uint8Array(data), connectionId);
     return { connectionId, local: this.local };
   }
 

@@ -15,6 +15,22 @@ export interface Endpoint {
   readonly port: number;
 }
 
+/** A resolved next hop: where and over which protocol to send. */
+export interface Target extends Endpoint {
+  readonly protocol: TransportProtocol;
+  /**
+   * The host name the target was resolved from, when it was one: the domain
+   * a TLS/WSS peer's certificate must match (RFC 5922) and the SNI name.
+   */
+  readonly hostname?: string;
+  /**
+   * Stream transports: send over this connection when it is still open (an
+   * RFC 5626 flow, or the connection a registration came over); otherwise
+   * an open connection to the endpoint is reused or a new one opened.
+   */
+  readonly connectionId?: string;
+}
+
 /** Where an inbound message came from and how to answer on the same path. */
 export interface InboundInfo {
   readonly transport: SipTransport;
@@ -30,6 +46,11 @@ export interface SendOptions {
   connectionId?: string;
   /** Stream transports: fail instead of opening a new connection (RFC 3261 §18.2.2 first step). */
   noConnect?: boolean;
+  /**
+   * TLS, WSS: the domain the peer's certificate must match (RFC 5922) and the
+   * SNI name when a new connection is opened; default: the IP address.
+   */
+  servername?: string;
 }
 
 export interface SendResult {
@@ -67,6 +88,12 @@ export interface SipTransport extends TypedEmitter<TransportEvents> {
   readonly closed: boolean;
   send(data: Uint8Array, remote: Endpoint, options?: SendOptions): Promise<SendResult>;
   close(): Promise<void>;
+  /**
+   * Stream transports: make `remote` reach this open connection too (RFC 5923
+   * connection reuse: the peer's listening address becomes an alias of the
+   * connection it opened to us). No-op when the connection is gone.
+   */
+  addAlias?(connectionId: string, remote: Endpoint): void;
 }
 
 /** The default port of a protocol (RFC 3261 §19.1.2, RFC 7118). */

@@ -70,8 +70,6 @@ describe('TransportLayer over the loop network', () => {
     const from = net.createTransport({ address: '192.0.2.1', port: 5060 });
     await from.send(bad, { address: '10.0.0.2', port: 5070 });
     await flushMicrotasks();
-    // the 400 goes to the Via of the bad request (host.example.com is not on the loop network), so the
-    // sender does not see it; the error was reported
     expect(errors).toHaveLength(1);
     const bigcode = readFileSync(join(__dirname, '../../fixtures/sip/rfc4475/bigcode.dat'));
     await from.send(bigcode, { address: '10.0.0.2', port: 5070 });
@@ -82,8 +80,29 @@ describe('TransportLayer over the loop network', () => {
     const answer = parseMessage(fromB[0]!.data) as SipResponse;
     expect(answer.status).toBe(400);
     expect(answer.callId).toBe('mismatch01.dj0234sxdfl3');
-    expect(fromB[0]!.to).toEqual({ address: 'host.example.com', port: 5060 });
+    // the Via says host.example.com, but the answer goes where the request came from (received, §18.2.1)
+    expect(answer.topVia?.host).toBe('host.example.com');
+    expect(answer.topVia?.received).toBe('192.0.2.1');
+    expect(fromB[0]!.to).toEqual({ address: '192.0.2.1', port: 5060 });
     expect(replies).toHaveLength(0);
+  });
+
+  it('hands a response and a request to the transport synchronously (the transaction layer relies on it)', async () => {
+    const { net, a, b } = pair();
+    let inbound: InboundInfo | undefined;
+    let req: SipRequest | undefined;
+    b.on('request', (r, i) => {
+      req = r;
+      inbound = i;
+    });
+    const sending = a.sendRequest(options(), { address: '10.0.0.2', port: 5070, protocol: 'UDP' });
+    expect(net.log).toHaveLength(1);
+    await sending;
+    await flushMicrotasks();
+    const answering = b.sendResponse(createResponse(req!, 200), inbound);
+    expect(net.log).toHaveLength(2);
+    expect(net.log[1]?.to).toEqual({ address: '10.0.0.1', port: 5060 });
+    await answering;
   });
 
   it('never sends a response to a broadcast address', async () => {
@@ -112,5 +131,25 @@ describe('TransportLayer over the loop network', () => {
     await b.sendResponse(createResponse(req!, 486), inbound);
     await flushMicrotasks();
     expect(responses.map((r) => r.status)).toEqual([486]);
+  });
+});
+
+describe('statelessErrorResponse', () => {
+  it('answers a request missing From/To/Call-ID with a 400 that still parses (RFC 4475 insuf)', async () => {
+    const { statelessErrorResponse, SipParseError: E } = await import('../../../src/sip/index.js');
+    const insuf = readFileSync(join(__dirname, '../../fixtures/sip/rfc4475/insuf.dat'));
+    let err: InstanceType<typeof E> | undefined;
+    try {
+      parseMessage(insuf);
+    } catch (e) {
+      err = e as InstanceType<typeof E>;
+    }
+    const res = statelessErrorResponse(insuf, err!);
+    expect(res?.status).toBe(400);
+    const back = parseMessage(Buffer.from(res!.toString())) as SipResponse;
+    expect(back.status).toBe(400);
+    expect(back.cseq).toEqual({ seq: 193942, method: 'INVITE' });
+    expect(back.to.uri.toString()).toBe('sip:anonymous@anonymous.invalid');
+    expect(back.topVia?.branch).toBe('z9hG4bKkdj.insuf');
   });
 });

@@ -1,0 +1,178 @@
+/**
+ * SIP over UDP (RFC 3261 §18): one datagram is one message. IPv4 or IPv6
+ * by the bind address; a `::` bind is dual-stack unless `ipv6Only`, and the
+ * IPv4 peers it sees are reported as plain IPv4 addresses.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { StrowgerError, TypedEmitter } from '../../core/index.js';
+import {
+  defaultAdvertisedHost,
+  formatEndpoint,
+  ipFamily,
+  isBroadcastAddress,
+  isUnspecifiedAddress,
+  normalizeAddress,
+} from './address.js';
+import type { Endpoint, SendResult, SipTransport, TransportEvents } from './types.js';
+
+export interface UdpTransportOptions {
+  /** Local address to bind: an IPv4 or IPv6 literal (default `0.0.0.0`; `::` is dual-stack). */
+  address?: string;
+  /** Local port (default 5060; 0 picks a free one, read it back from `local.port`). */
+  port?: number;
+  /** Host for Via sent-by and Contact (default: the bind address, or an interface address for an unspecified bind). */
+  advertisedHost?: string;
+  /** With a `::` bind: refuse IPv4 peers (default false). */
+  ipv6Only?: boolean;
+  /** Kernel receive buffer size in bytes (default: the system's). */
+  receiveBufferSize?: number;
+}
+
+export const UDP_TRANSPORT_DEFAULTS = Object.freeze({ address: '0.0.0.0', port: 5060 });
+
+/** Binds a UDP transport; resolves once the socket is listening. */
+export async function createUdpTransport(options: UdpTransportOptions = {}): Promise<UdpTransport> {
+  const address = normalizeAddress(options.address ?? UDP_TRANSPORT_DEFAULTS.address);
+  const family = ipFamily(address);
+  if (family === 0)
+    throw new StrowgerError('ERR_INVALID_ARGUMENT', `UDP bind address must be an IP address, not ${address}`);
+  const port = options.port ?? UDP_TRANSPORT_DEFAULTS.port;
+  checkPort(port, true);
+  const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only: options.ipv6Only ?? false });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => {
+      socket.close();
+      reject(
+        new StrowgerError('ERR_TRANSPORT', `cannot bind UDP ${address}:${port}: ${err.message}`, {
+          cause: err,
+        }),
+      );
+    };
+    socket.once('error', onError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+  if (options.receiveBufferSize !== undefined) socket.setRecvBufferSize(options.receiveBufferSize);
+  const dualStack = family === 6 && isUnspecifiedAddress(address) && !options.ipv6Only;
+  return new UdpTransport(socket, options.advertisedHost ?? defaultAdvertisedHost(address), dualStack);
+}
+
+function checkPort(port: number, allowZero: boolean): void {
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535)
+    throw new StrowgerError(
+      'ERR_INVALID_ARGUMENT',
+      `port must be an integer ${allowZero ? 0 : 1}-65535, not ${port}`,
+    );
+}
+
+/** A bound UDP socket. Create with {@link createUdpTransport}. */
+export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTransport {
+  readonly protocol = 'UDP' as const;
+  readonly reliable = false;
+  readonly secure = false;
+  readonly local: Endpoint;
+  readonly advertisedHost: string;
+  readonly #socket: Socket;
+  readonly #family: 4 | 6;
+  readonly #dualStack: boolean;
+  readonly #result: SendResult;
+  #closing: Promise<void> | undefined;
+
+  /** @internal use {@link createUdpTransport} */
+  constructor(socket: Socket, advertisedHost: string, dualStack: boolean) {
+    super();
+    const a = socket.address();
+    this.local = Object.freeze({ address: normalizeAddress(a.address), port: a.port });
+    this.#family = a.family === 'IPv6' ? 6 : 4;
+    this.#dualStack = dualStack;
+    this.advertisedHost = advertisedHost;
+    this.#socket = socket;
+    this.#result = Object.freeze({ connectionId: undefined, local: this.local });
+    socket.on('message', (msg: Buffer, rinfo: RemoteInfo) => this.#onMessage(msg, rinfo));
+    socket.on('error', (err) =>
+      this.emit(
+        'error',
+        new StrowgerError('ERR_TRANSPORT', `UDP socket error: ${err.message}`, { cause: err }),
+      ),
+    );
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  send(data: Uint8Array, remote: Endpoint): Promise<SendResult> {
+    if (this.#closing) return Promise.reject(new StrowgerError('ERR_CLOSED', 'UDP transport is closed'));
+    let address = remote.address;
+    const family = ipFamily(address);
+    if (family === 0)
+      return Promise.reject(
+        new StrowgerError('ERR_TRANSPORT', `UDP needs an IP address to send to, not ${address}`),
+      );
+    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535)
+      return Promise.reject(new StrowgerError('ERR_TRANSPORT', `invalid destination port ${remote.port}`));
+    if (isBroadcastAddress(address))
+      return Promise.reject(
+        new StrowgerError('ERR_TRANSPORT', `refusing to send to broadcast address ${address}`),
+      );
+    if (family !== this.#family) {
+      if (family === 4 && this.#dualStack) address = `::ffff:${address}`;
+      else
+        return Promise.reject(
+          new StrowgerError(
+            'ERR_TRANSPORT',
+            `UDP transport on ${this.local.address} cannot reach ${formatEndpoint(remote)}`,
+          ),
+        );
+    } else if (address.charCodeAt(0) === 91) address = address.slice(1, -1);
+    return new Promise((resolve, reject) => {
+      this.#socket.send(data, remote.port, address, (err) => {
+        if (err)
+          reject(
+            new StrowgerError(
+              'ERR_TRANSPORT',
+              `UDP send to ${formatEndpoint(remote)} failed: ${err.message}`,
+              { cause: err },
+            ),
+          );
+        else resolve(this.#result);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = new Promise<void>((resolve) => {
+        this.#socket.close(() => {
+          this.emit('close');
+          resolve();
+        });
+      });
+    }
+    return this.#closing;
+  }
+
+  #onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closing) return;
+    // a dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d
+    const remote: Endpoint = {
+      address: rinfo.family === 'IPv6' ? normalizeAddress(rinfo.address) : rinfo.address,
+      port: rinfo.port,
+    };
+    if (isKeepAlive(msg)) {
+      // RFC 5626 CRLF keep-alives are for streams, but many UAs send them over UDP too: never a parse error
+      this.emit('keepalive', remote, undefined);
+      return;
+    }
+    this.emit('message', msg, remote, undefined);
+  }
+}
+
+/** A datagram of nothing but CR and LF (a keep-alive some UAs send over UDP). */
+function isKeepAlive(msg: Uint8Array): boolean {
+  if (msg.length === 0 || msg.length > 4) return msg.length === 0;
+  for (let i = 0; i < msg.length; i++) if (msg[i] !== 13 && msg[i] !== 10) return false;
+  return true;
+}

@@ -1,0 +1,104 @@
+/** UDP specifics: binding, IPv4/IPv6 and dual stack, refusals, keep-alive datagrams. */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createUdpTransport, type UdpTransport } from '../../../src/sip/index.js';
+import { checkNoLeaks, collect, next, rawOptions, settle } from './helpers.js';
+
+checkNoLeaks({ beforeAll, afterAll });
+
+const opened: Array<{ close(): Promise<void> }> = [];
+const raws: Socket[] = [];
+
+afterEach(async () => {
+  for (const s of raws.splice(0)) s.close();
+  await Promise.all(opened.splice(0).map((t) => t.close()));
+});
+
+async function udp(address: string, port = 0, ipv6Only?: boolean): Promise<UdpTransport> {
+  const t = await createUdpTransport({ address, port, ...(ipv6Only === undefined ? {} : { ipv6Only }) });
+  opened.push(t);
+  return t;
+}
+
+async function rawUdp(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
+  const s = createSocket(type);
+  raws.push(s);
+  await new Promise<void>((r) => s.bind(0, address, () => r()));
+  return s;
+}
+
+describe('UDP transport', () => {
+  it('rejects bad bind options with ERR_INVALID_ARGUMENT and a taken port with ERR_TRANSPORT', async () => {
+    await expect(createUdpTransport({ address: 'localhost' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    await expect(createUdpTransport({ address: '127.0.0.1', port: 70000 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+    const t = await udp('127.0.0.1');
+    await expect(createUdpTransport({ address: '127.0.0.1', port: t.local.port })).rejects.toMatchObject({
+      code: 'ERR_TRANSPORT',
+    });
+  });
+
+  it('a dual-stack :: socket talks to IPv4 and IPv6 peers and reports IPv4 peers as plain IPv4', async () => {
+    const t = await udp('::');
+    const got = collect(t, 'message');
+    const v4 = await rawUdp('udp4', '127.0.0.1');
+    const v6 = await rawUdp('udp6', '::1');
+    v4.send(rawOptions('127.0.0.1:1', 'v4', 'UDP'), t.local.port, '127.0.0.1');
+    v6.send(rawOptions('[::1]:1', 'v6', 'UDP'), t.local.port, '::1');
+    await got.wait(2);
+    const from = got.items.map(([, r]) => r).sort((a, b) => (a.address < b.address ? -1 : 1));
+    expect(from).toEqual([
+      { address: '127.0.0.1', port: v4.address().port },
+      { address: '::1', port: v6.address().port },
+    ]);
+    const back = new Promise<Buffer>((r) => v4.once('message', r));
+    await t.send(Buffer.from('reply'), { address: '127.0.0.1', port: v4.address().port });
+    expect((await back).toString()).toBe('reply');
+  });
+
+  it('refuses destinations it cannot or must not reach', async () => {
+    const t = await udp('127.0.0.1');
+    const six = await udp('::1', 0, true);
+    const bad = [
+      t.send(Buffer.from('x'), { address: '::1', port: 5060 }),
+      six.send(Buffer.from('x'), { address: '127.0.0.1', port: 5060 }),
+      t.send(Buffer.from('x'), { address: 'example.com', port: 5060 }),
+      t.send(Buffer.from('x'), { address: '255.255.255.255', port: 5060 }),
+      t.send(Buffer.from('x'), { address: '0.0.0.0', port: 5060 }),
+      t.send(Buffer.from('x'), { address: '127.0.0.1', port: 0 }),
+      t.send(new Uint8Array(70_000), { address: '127.0.0.1', port: 9 }),
+    ];
+    for (const p of bad) await expect(p).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
+  });
+
+  it('treats CRLF-only datagrams as keep-alives, not messages', async () => {
+    const t = await udp('127.0.0.1');
+    const messages = collect(t, 'message');
+    const s = await rawUdp('udp4', '127.0.0.1');
+    const ka = next(t, 'keepalive');
+    s.send('\r\n\r\n', t.local.port, '127.0.0.1');
+    const [remote, id] = await ka;
+    expect(remote.port).toBe(s.address().port);
+    expect(id).toBeUndefined();
+    const m = next(t, 'message');
+    s.send(rawOptions('127.0.0.1:1', 'after', 'UDP'), t.local.port, '127.0.0.1');
+    await m;
+    await settle();
+    expect(messages.items).toHaveLength(1);
+  });
+
+  it('advertises an interface address when bound to an unspecified address, or the given host', async () => {
+    const any = await udp('0.0.0.0');
+    expect(any.advertisedHost).not.toBe('0.0.0.0');
+    const named = await createUdpTransport({
+      address: '127.0.0.1',
+      port: 0,
+      advertisedHost: 'sip.example.com',
+    });
+    opened.push(named);
+    expect(named.advertisedHost).toBe('sip.example.com');
+  });
+});
