@@ -812,7 +812,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     tx.on('timeout', () => {
       // Timer L: our 2xx was never acknowledged (RFC 3261 §13.3.1.4)
       if (session.#state === 'established' && !session.#acked) {
-        session.#sendBye();
+        session.#sendBye(true);
         session.#end({ reason: 'no-ack' }, undefined);
       }
     });
@@ -852,7 +852,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       ['Contact', `<${ua.contactUri(tx.inbound.transport.protocol).toString()}>`],
       ...extra,
     ];
-    ua._decorate(h as Array<readonly [string, HeaderInput]>, 'INVITE');
+    ua._decorate(h as Array<readonly [string, HeaderInput]>, 'INVITE', true);
     return [...h, ...ua._responseHeaders()];
   }
 
@@ -1174,7 +1174,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.#reinviteAcked = false;
     tx.on('timeout', () => {
       if (this.#incomingReinvite === tx && !this.#reinviteAcked) {
-        this.#sendBye();
+        this.#sendBye(true);
         this.#end({ reason: 'no-ack' }, undefined);
       }
     });
@@ -1185,7 +1185,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         h.push(...sessionTimerHeaders(timer));
         if (requireTimer) h.push(['Require', 'timer']);
       }
-      ua._decorate(h, 'INVITE');
+      ua._decorate(h, 'INVITE', true);
       return [...h, ...ua._responseHeaders()];
     };
     const finish = (body: string | undefined) => {
@@ -1722,10 +1722,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   }
 
   /** Sends BYE (after the ACK when we are the UAS and it has not come yet). */
-  #sendBye(): Promise<void> {
+  #sendBye(force = false): Promise<void> {
     const dialog = this.dialog;
     if (!dialog || dialog.state === 'terminated') return Promise.resolve();
-    if (this.role === 'uas' && this.#serverTx && !this.#acked && this.#serverTx.state === 'accepted') {
+    if (!force && this.role === 'uas' && this.#serverTx && !this.#acked && this.#serverTx.state === 'accepted') {
       this.#byeAfterAck = true;
       return Promise.resolve();
     }

@@ -578,9 +578,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   }
 
   /** Adds User-Agent, Allow and Supported where they belong. */
-  _decorate(headers: Array<readonly [string, HeaderInput]>, method: string): void {
+  _decorate(headers: Array<readonly [string, HeaderInput]>, method: string, response = false): void {
     const has = (n: string) => headers.some(([k]) => k.toLowerCase() === n);
-    if (this.userAgentHeader && !has('user-agent')) headers.push(['User-Agent', this.userAgentHeader]);
+    if (this.userAgentHeader && !response && !has('user-agent')) headers.push(['User-Agent', this.userAgentHeader]);
     if (
       (method === 'INVITE' ||
         method === 'UPDATE' ||
