@@ -237,6 +237,8 @@ function deferred<T>(): Deferred<T> {
 }
 
 const SDP = 'application/sdp';
+/** Offers are read leniently: a malformed typed attribute stays an 'other' attribute. */
+const LENIENT = { lenientAttributes: true } as const;
 
 export class InviteSession extends TypedEmitter<InviteSessionEvents> implements DialogUsage {
   readonly role: 'uac' | 'uas';
@@ -783,7 +785,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     // an SDP offer that does not parse
     if (req.body.length > 0 && req.contentType?.essence === SDP) {
       try {
-        parseSdp(req.body);
+        parseSdp(req.body, LENIENT);
       } catch (err) {
         const reason = err instanceof SdpParseError ? `Bad SDP (line ${err.line})` : 'Bad SDP';
         tx.respond(400, { reason, headers: ua._responseHeaders() });
@@ -1840,7 +1842,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #answerFrom(offer: string, input: SdpInput | undefined): string {
     if (typeof input === 'string') return input;
     const local = input ?? this.#media ?? this.#ua.media;
-    const offered = parseSdp(offer);
+    const offered = parseSdp(offer, LENIENT);
     if (!local) return this.#fallbackAnswer(offered);
     return serializeSdp(
       createAnswer(offered, local, {
@@ -1949,7 +1951,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
 function tryParse(sdp: string): SessionDescription | undefined {
   try {
-    return parseSdp(sdp);
+    return parseSdp(sdp, LENIENT);
   } catch {
     return undefined;
   }
