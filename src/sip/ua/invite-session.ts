@@ -1768,10 +1768,12 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       case 'calling':
       case 'early':
         if (this.role === 'uac') {
-          this.#cancelRequested = true;
-          const tx = this.#inviteTx;
-          const p = tx ? tx.cancel().then(() => undefined) : Promise.resolve();
-          return p;
+          // CANCEL, then wait for the INVITE's outcome (487, or a crossing 2xx that gets ACK + BYE)
+          this.cancel();
+          return this.#established.promise.then(
+            () => undefined,
+            () => undefined,
+          );
         }
         this.reject(480);
         return Promise.resolve();
