@@ -40,16 +40,7 @@ import {
   uacSessionTimer,
   uasSessionTimer,
 } from '../dialog/index.js';
-import {
-  type HeaderInput,
-  type NameAddr,
-  parseUri,
-  type Replaces,
-  type SipRequest,
-  type SipResponse,
-  SipUri,
-  type Uri,
-} from '../message/index.js';
+import type { HeaderInput, NameAddr, Replaces, SipRequest, SipResponse, Uri } from '../message/index.js';
 import type {
   ClientInviteTransaction,
   ClientNonInviteTransaction,
@@ -1290,7 +1281,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #onPrack(tx: ServerNonInviteTransaction): void {
     const ua = this.#ua;
     const rack = tx.request.rack;
-    if (!rack || !this.#rseq || !this.#rseq.acknowledge(rack)) {
+    if (!rack || !this.#rseq?.acknowledge(rack)) {
       tx.respond(481, { headers: ua._responseHeaders() });
       return;
     }
@@ -1727,7 +1718,13 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #sendBye(force = false): Promise<void> {
     const dialog = this.dialog;
     if (!dialog || dialog.state === 'terminated') return Promise.resolve();
-    if (!force && this.role === 'uas' && this.#serverTx && !this.#acked && this.#serverTx.state === 'accepted') {
+    if (
+      !force &&
+      this.role === 'uas' &&
+      this.#serverTx &&
+      !this.#acked &&
+      this.#serverTx.state === 'accepted'
+    ) {
       this.#byeAfterAck = true;
       return Promise.resolve();
     }

@@ -580,7 +580,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   /** Adds User-Agent, Allow and Supported where they belong. */
   _decorate(headers: Array<readonly [string, HeaderInput]>, method: string, response = false): void {
     const has = (n: string) => headers.some(([k]) => k.toLowerCase() === n);
-    if (this.userAgentHeader && !response && !has('user-agent')) headers.push(['User-Agent', this.userAgentHeader]);
+    if (this.userAgentHeader && !response && !has('user-agent'))
+      headers.push(['User-Agent', this.userAgentHeader]);
     if (
       (method === 'INVITE' ||
         method === 'UPDATE' ||
@@ -816,12 +817,18 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     }
     switch (method) {
       case 'INVITE':
-        if (this.listenerCount('INVITE') === 0) return this.#notAllowed(tx);
+        if (this.listenerCount('INVITE') === 0) {
+          this.#notAllowed(tx);
+          return;
+        }
         this.#authenticateThen(tx, () => this.#onInvite(tx as ServerInviteTransaction));
         return;
       case 'REGISTER': {
         const registrar = this.registrar;
-        if (!registrar) return this.#notAllowed(tx);
+        if (!registrar) {
+          this.#notAllowed(tx);
+          return;
+        }
         this.#authenticateThen(tx, async (user) => {
           const res = await registrar.handle(req, {
             ...(user === undefined ? {} : { user }),
@@ -837,7 +844,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         return;
       }
       case 'SUBSCRIBE':
-        if (this.listenerCount('SUBSCRIBE') === 0) return this.#notAllowed(tx);
+        if (this.listenerCount('SUBSCRIBE') === 0) {
+          this.#notAllowed(tx);
+          return;
+        }
         this.#authenticateThen(tx, () => {
           const sub = new IncomingSubscription(this, tx as ServerNonInviteTransaction);
           if (sub._validate()) this.emit('SUBSCRIBE', sub);

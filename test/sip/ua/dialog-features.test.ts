@@ -5,7 +5,7 @@
  * (RFC 3262), session timers (RFC 4028), INFO and DTMF.
  */
 import { describe, expect, it } from 'vitest';
-import { type InviteSession, type SipRequest, type SipResponse } from '../../../src/sip/index.js';
+import type { InviteSession, SipRequest, SipResponse } from '../../../src/sip/index.js';
 import { makeNet, media } from './ua-helpers.js';
 
 async function connected(n: ReturnType<typeof makeNet>, aliceOpts = {}, bobOpts = {}) {
@@ -24,7 +24,9 @@ const sent = (n: ReturnType<typeof makeNet>, what: string) =>
   n
     .messages()
     .filter(({ m }) =>
-      'method' in m ? (m as SipRequest).method === what : `${(m as SipResponse).status} ${(m as SipResponse).cseq.method}` === what,
+      'method' in m
+        ? (m as SipRequest).method === what
+        : `${(m as SipResponse).status} ${(m as SipResponse).cseq.method}` === what,
     )
     .map(({ p, m }) => ({ at: p.at, m }));
 
@@ -70,7 +72,9 @@ describe('re-INVITE, hold and glare', () => {
     expect(a.negotiated?.streams[0]?.direction).toBe('sendonly');
     await Promise.all([a.unhold(), n.run(50)]);
     expect(events).toEqual(['modified INVITE', 'hold', 'modified INVITE', 'unhold']);
-    expect(a.localDescription?.origin.sessionVersion).not.toBe(b.remoteDescription?.origin.sessionVersion === '0' ? '' : '0');
+    expect(a.localDescription?.origin.sessionVersion).not.toBe(
+      b.remoteDescription?.origin.sessionVersion === '0' ? '' : '0',
+    );
     await Promise.all([a.bye(), n.run(50)]);
     await n.closeAll();
     expect(n.clock.pendingTimers).toBe(0);
@@ -197,7 +201,11 @@ describe('reliable provisional responses (RFC 3262)', () => {
 describe('session timers (RFC 4028)', () => {
   it('the refresher refreshes at half the interval; when refreshes stop the other side sends BYE at expiry', async () => {
     const n = makeNet();
-    const { a, b } = await connected(n, { sessionTimers: { expires: 120, minSE: 90 } }, { sessionTimers: { expires: 120, minSE: 90 } });
+    const { a, b } = await connected(
+      n,
+      { sessionTimers: { expires: 120, minSE: 90 } },
+      { sessionTimers: { expires: 120, minSE: 90 } },
+    );
     expect(b.sessionTimer).toEqual({ interval: 120, refresher: 'uas' });
     expect(a.sessionTimer).toEqual({ interval: 120, refresher: 'uas' });
     const answeredAt = sent(n, '200 INVITE')[0]?.at ?? 0;

@@ -7,8 +7,8 @@
  * rejects calls with 480; MESSAGE has no handler.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { connect, type Socket as TcpSocket } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect, type Socket as TcpSocket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -85,7 +85,21 @@ const EXPECTED: Record<string, Expect> = {
 
 /** Valid on a datagram only (octets after Content-Length would be the next message on a stream). */
 const DATAGRAM_ONLY = new Set(['dblreq', 'inv2543']);
-const VALID = ['wsinv', 'intmeth', 'esc01', 'escnull', 'esc02', 'lwsdisp', 'longreq', 'dblreq', 'semiuri', 'transports', 'mpart01', 'unreason', 'noreason'];
+const VALID = [
+  'wsinv',
+  'intmeth',
+  'esc01',
+  'escnull',
+  'esc02',
+  'lwsdisp',
+  'longreq',
+  'dblreq',
+  'semiuri',
+  'transports',
+  'mpart01',
+  'unreason',
+  'noreason',
+];
 
 const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith('.dat'))
@@ -221,8 +235,13 @@ describe('RFC 4475 torture messages against a UserAgent', () => {
       'sip:user@example.com?Route=%3Csip:sip.example.com%3E',
     );
     expect(responses.cparam02?.[0]?.contacts[0]?.uri.toString()).toContain(';unknownparam');
-    expect(responses.escnull?.[0]?.contacts.map((c) => (c.uri as SipUri).user).sort()).toEqual(['%00', '%00%00']);
-    expect(errors.filter((e) => !/192\.0\.2|example|unreachable|ENOTFOUND|EAI_AGAIN/i.test(e.message))).toEqual([]);
+    expect(responses.escnull?.[0]?.contacts.map((c) => (c.uri as SipUri).user).sort()).toEqual([
+      '%00',
+      '%00%00',
+    ]);
+    expect(
+      errors.filter((e) => !/192\.0\.2|example|unreachable|ENOTFOUND|EAI_AGAIN/i.test(e.message)),
+    ).toEqual([]);
     expect(ua.dialogCount).toBe(0);
   }, 30_000);
 
@@ -235,7 +254,8 @@ describe('RFC 4475 torture messages against a UserAgent', () => {
     const inbox: string[] = [];
     let wake: (() => void) | undefined;
     socket.on('data', (d) => {
-      for (const m of framer.push(d)) if (m.type === 'message') inbox.push(Buffer.from(m.data).toString('latin1'));
+      for (const m of framer.push(d))
+        if (m.type === 'message') inbox.push(Buffer.from(m.data).toString('latin1'));
       wake?.();
     });
     const order: Array<{ name: string; status: number | undefined }> = [];
@@ -248,7 +268,10 @@ describe('RFC 4475 torture messages against a UserAgent', () => {
         for (;;) {
           const i = inbox.findIndex((m) => callIdOf(m) === `probe-${name}`);
           if (i >= 0) {
-            const before = inbox.splice(0, i + 1).slice(0, i).filter((m) => statusOf(m) >= 200);
+            const before = inbox
+              .splice(0, i + 1)
+              .slice(0, i)
+              .filter((m) => statusOf(m) >= 200);
             check(name, before.map(statusOf));
             order.push({ name, status: before[0] === undefined ? undefined : statusOf(before[0]) });
             break;

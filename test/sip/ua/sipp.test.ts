@@ -261,7 +261,8 @@ describe('SIPp against the UserAgent', () => {
     const onMessage = (m: unknown) => {
       const { direction, bytes } = m as { direction: string; bytes: Uint8Array };
       const text = Buffer.from(bytes).toString('latin1');
-      if (direction === 'out' && text.startsWith('SIP/2.0 200') && /CSeq: *1 INVITE/i.test(text)) retransmitted++;
+      if (direction === 'out' && text.startsWith('SIP/2.0 200') && /CSeq: *1 INVITE/i.test(text))
+        retransmitted++;
     };
     subscribe(CHANNELS.sipMessage, onMessage);
     try {

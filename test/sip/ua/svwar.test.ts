@@ -20,7 +20,11 @@ let ua: UserAgent;
 let port = 0;
 
 beforeAll(async () => {
-  const users: Record<string, string> = { '101': 'pw-one-0101', '150': 'pw-two-0150', '199': 'pw-three-0199' };
+  const users: Record<string, string> = {
+    '101': 'pw-one-0101',
+    '150': 'pw-two-0150',
+    '199': 'pw-three-0199',
+  };
   const auth = createDigestAuthenticator({
     realm: '127.0.0.1',
     secret: 'another secret of sixteen bytes+',
@@ -72,7 +76,18 @@ describe('svwar against the registrar', () => {
       tx.respond(['101', '150', '199'].includes(user) ? 403 : 404);
     });
     try {
-      const out = await svwar(['-e100-199', '-m', 'REGISTER', '-t', '0.02', '--maximumtime', '5', '-b', '127.0.0.1', `udp://127.0.0.1:${udp.local.port}`]);
+      const out = await svwar([
+        '-e100-199',
+        '-m',
+        'REGISTER',
+        '-t',
+        '0.02',
+        '--maximumtime',
+        '5',
+        '-b',
+        '127.0.0.1',
+        `udp://127.0.0.1:${udp.local.port}`,
+      ]);
       expect(found(out).sort()).toEqual(['101', '150', '199']);
     } finally {
       await leaky.close({ timeoutMs: 100 });

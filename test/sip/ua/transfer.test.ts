@@ -47,9 +47,13 @@ describe('REFER', () => {
     expect(atCarol).toHaveLength(1);
     const referredBy = atCarol[0]?.request.getHeader('Referred-By');
     expect(referredBy).toContain('sip:bob@');
-    const refer = n.messages().find(({ m }) => 'method' in m && (m as SipRequest).method === 'REFER')?.m as SipRequest;
+    const refer = n.messages().find(({ m }) => 'method' in m && (m as SipRequest).method === 'REFER')
+      ?.m as SipRequest;
     const notify = n.messages().filter(({ m }) => 'method' in m && (m as SipRequest).method === 'NOTIFY');
-    expect(notify.map(({ m }) => m.getHeader('Event'))).toEqual([`refer;id=${refer.cseq.seq}`, `refer;id=${refer.cseq.seq}`]);
+    expect(notify.map(({ m }) => m.getHeader('Event'))).toEqual([
+      `refer;id=${refer.cseq.seq}`,
+      `refer;id=${refer.cseq.seq}`,
+    ]);
     expect(notify[1]?.m.getHeader('Subscription-State')).toBe('terminated;reason=noresource');
     await Promise.all([a.bye(), n.run(50)]);
     await n.closeAll();
@@ -63,7 +67,10 @@ describe('REFER', () => {
     const atBob = autoAnswer(bob);
     alice.on('session', (s) => s.on('refer', (r) => r.accept()));
     const [a] = await Promise.all([alice.invite('sip:bob@10.0.0.2'), n.run(50)]);
-    const [result] = await Promise.all([(atBob[0] as InviteSession).refer('sip:carol@10.0.0.3', { norefersub: true }), n.run(50)]);
+    const [result] = await Promise.all([
+      (atBob[0] as InviteSession).refer('sip:carol@10.0.0.3', { norefersub: true }),
+      n.run(50),
+    ]);
     expect(result).toMatchObject({ status: 200, subscription: false });
     expect(n.trace()).not.toContain('NOTIFY');
     await Promise.all([a.bye(), n.run(50)]);
@@ -104,7 +111,10 @@ describe('REFER', () => {
     const [consult] = await Promise.all([bob.invite('sip:carol@10.0.0.3'), n.run(50)]);
     const bobWithAlice = atBob[0] as InviteSession;
     const carolWithBob = atCarol[0] as InviteSession;
-    const [result] = await Promise.all([bobWithAlice.refer('sip:carol@10.0.0.3', { replaces: consult }), n.run(200)]);
+    const [result] = await Promise.all([
+      bobWithAlice.refer('sip:carol@10.0.0.3', { replaces: consult }),
+      n.run(200),
+    ]);
     expect(result.status).toBe(200);
     const carolWithAlice = atCarol[1] as InviteSession;
     expect(carolWithAlice.replaces).toBe(carolWithBob);
@@ -122,7 +132,9 @@ describe('REFER', () => {
     const bob = n.ua('10.0.0.2');
     autoAnswer(bob);
     const [err] = await Promise.all([
-      alice.invite('sip:bob@10.0.0.2', { replaces: { callId: 'nope', toTag: 'x', fromTag: 'y' } }).catch((e) => e),
+      alice
+        .invite('sip:bob@10.0.0.2', { replaces: { callId: 'nope', toTag: 'x', fromTag: 'y' } })
+        .catch((e) => e),
       n.run(50),
     ]);
     expect(err.status).toBe(481);
@@ -131,7 +143,12 @@ describe('REFER', () => {
     const [err2] = await Promise.all([
       alice
         .invite('sip:bob@10.0.0.2', {
-          replaces: { callId: id?.callId ?? '', toTag: id?.remoteTag ?? '', fromTag: id?.localTag ?? '', earlyOnly: true },
+          replaces: {
+            callId: id?.callId ?? '',
+            toTag: id?.remoteTag ?? '',
+            fromTag: id?.localTag ?? '',
+            earlyOnly: true,
+          },
         })
         .catch((e) => e),
       n.run(50),
@@ -153,9 +170,14 @@ describe('SUBSCRIBE/NOTIFY (RFC 6665)', () => {
       notifier = sub;
       sub.on('refreshed', (e) => refreshed.push(e));
       sub.accept({ expires: 120 });
-      sub.notify('active', 'Messages-Waiting: yes\r\n', { contentType: 'application/simple-message-summary' });
+      sub.notify('active', 'Messages-Waiting: yes\r\n', {
+        contentType: 'application/simple-message-summary',
+      });
     });
-    const [sub] = await Promise.all([alice.subscribe('sip:bob@10.0.0.2', 'message-summary', { expires: 120 }), n.run(50)]);
+    const [sub] = await Promise.all([
+      alice.subscribe('sip:bob@10.0.0.2', 'message-summary', { expires: 120 }),
+      n.run(50),
+    ]);
     const bodies: string[] = [];
     const ended: Array<string | undefined> = [];
     sub.on('notify', (i) => bodies.push(`${i.state} ${i.body.trim()}`));
@@ -166,7 +188,9 @@ describe('SUBSCRIBE/NOTIFY (RFC 6665)', () => {
     const t = n.clock.now();
     await n.run(91_000);
     expect(refreshed).toEqual([120]);
-    const subscribes = n.messages().filter(({ m }) => 'method' in m && (m as SipRequest).method === 'SUBSCRIBE');
+    const subscribes = n
+      .messages()
+      .filter(({ m }) => 'method' in m && (m as SipRequest).method === 'SUBSCRIBE');
     expect(subscribes).toHaveLength(2);
     expect((subscribes[1]?.p.at ?? 0) - t).toBeLessThanOrEqual(90_000);
     await Promise.all([notifier?.notify('terminated', undefined, { reason: 'noresource' }), n.run(50)]);
@@ -185,7 +209,10 @@ describe('SUBSCRIBE/NOTIFY (RFC 6665)', () => {
       sub.accept({ expires: 60 });
       sub.notify('active');
     });
-    const [sub] = await Promise.all([alice.subscribe('sip:bob@10.0.0.2', 'presence', { expires: 60, refreshMarginSec: 0 }), n.run(50)]);
+    const [sub] = await Promise.all([
+      alice.subscribe('sip:bob@10.0.0.2', 'presence', { expires: 60, refreshMarginSec: 0 }),
+      n.run(50),
+    ]);
     const ended: Array<string | undefined> = [];
     sub.on('terminated', (i) => ended.push(i.reason));
     // drop Alice's refresh so the notifier's timer runs out
@@ -200,7 +227,10 @@ describe('SUBSCRIBE/NOTIFY (RFC 6665)', () => {
     const n = makeNet();
     const alice = n.ua('10.0.0.1');
     n.ua('10.0.0.2');
-    const [e] = await Promise.all([alice.subscribe('sip:bob@10.0.0.2', 'presence').catch((x) => x), n.run(50)]);
+    const [e] = await Promise.all([
+      alice.subscribe('sip:bob@10.0.0.2', 'presence').catch((x) => x),
+      n.run(50),
+    ]);
     expect(e.status).toBe(405);
     await n.closeAll();
   });

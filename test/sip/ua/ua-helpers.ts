@@ -30,7 +30,10 @@ export const media = (address: string, port = 40000): LocalDescription => ({
 export interface Net {
   clock: FakeClock;
   net: LoopNetwork;
-  ua(address: string, options?: Partial<UserAgentOptions> & { protocol?: TransportProtocol; port?: number }): UserAgent;
+  ua(
+    address: string,
+    options?: Partial<UserAgentOptions> & { protocol?: TransportProtocol; port?: number },
+  ): UserAgent;
   /** Every SIP message on the wire, parsed, in order. */
   messages(): Array<{ p: LoopPacket; m: SipRequest | SipResponse }>;
   /** Start lines on the wire (`INVITE`, `200 INVITE` …). */
@@ -44,10 +47,14 @@ let seed = 1;
 
 export function makeNet(options: { latencyMs?: number; loss?: number; t1?: number } = {}): Net {
   const clock = new FakeClock();
-  const net = new LoopNetwork({ clock, latencyMs: options.latencyMs ?? 5, loss: options.loss ?? 0, random: seededRandom(99) });
+  const net = new LoopNetwork({
+    clock,
+    latencyMs: options.latencyMs ?? 5,
+    loss: options.loss ?? 0,
+    random: seededRandom(99),
+  });
   const uas: UserAgent[] = [];
-  const parsed = () =>
-    net.log.map((p) => ({ p, m: parseMessage(p.data) as SipRequest | SipResponse }));
+  const parsed = () => net.log.map((p) => ({ p, m: parseMessage(p.data) as SipRequest | SipResponse }));
   return {
     clock,
     net,
@@ -67,7 +74,11 @@ export function makeNet(options: { latencyMs?: number; loss?: number; t1?: numbe
     },
     messages: parsed,
     trace: () =>
-      parsed().map(({ m }) => ('method' in m ? (m as SipRequest).method : `${(m as SipResponse).status} ${(m as SipResponse).cseq.method}`)),
+      parsed().map(({ m }) =>
+        'method' in m
+          ? (m as SipRequest).method
+          : `${(m as SipResponse).status} ${(m as SipResponse).cseq.method}`,
+      ),
     run: (ms) => clock.advanceAsync(ms),
     settle: () => flushMicrotasks(30),
     async closeAll() {

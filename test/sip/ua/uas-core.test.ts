@@ -26,15 +26,32 @@ describe('UAS core (RFC 3261 §8.2)', () => {
     expect(r420.status).toBe(420);
     expect(r420.unsupported).toEqual(['foo', 'bar']);
     expect((await req('BYE', 'sip:bob@10.0.0.2')).status).toBe(481);
-    expect((await req('INFO', 'sip:bob@10.0.0.2', { to: '<sip:bob@10.0.0.2>;tag=nothere' })).status).toBe(481);
+    expect((await req('INFO', 'sip:bob@10.0.0.2', { to: '<sip:bob@10.0.0.2>;tag=nothere' })).status).toBe(
+      481,
+    );
     const opts = await req('OPTIONS', 'sip:bob@10.0.0.2');
     expect(opts.status).toBe(200);
     expect(opts.getHeader('Accept')).toBe('application/sdp');
     expect(opts.supported).toEqual(['100rel', 'timer', 'replaces', 'norefersub']);
     // 416: a Request-URI scheme we do not serve (sent raw: our own request() refuses to route it)
-    const raw = (bytes: string) => n.net.createTransport({ address: '10.0.0.9', port: 5060 }).send(new TextEncoder().encode(bytes), { address: '10.0.0.2', port: 5060 });
+    const raw = (bytes: string) =>
+      n.net
+        .createTransport({ address: '10.0.0.9', port: 5060 })
+        .send(new TextEncoder().encode(bytes), { address: '10.0.0.2', port: 5060 });
     const lines = (first: string, extra: string[] = [], body = '') =>
-      [first, 'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKraw1', 'From: <sip:x@10.0.0.9>;tag=1', 'To: <sip:bob@10.0.0.2>', 'Call-ID: raw-1', `CSeq: 1 ${first.split(' ')[0]}`, 'Contact: <sip:x@10.0.0.9>', ...extra, `Content-Length: ${body.length}`, '', body].join('\r\n');
+      [
+        first,
+        'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKraw1',
+        'From: <sip:x@10.0.0.9>;tag=1',
+        'To: <sip:bob@10.0.0.2>',
+        'Call-ID: raw-1',
+        `CSeq: 1 ${first.split(' ')[0]}`,
+        'Contact: <sip:x@10.0.0.9>',
+        ...extra,
+        `Content-Length: ${body.length}`,
+        '',
+        body,
+      ].join('\r\n');
     await raw(lines('OPTIONS urn:foo:bar SIP/2.0'));
     await n.run(20);
     const last = () => n.messages().at(-1)?.m as SipResponse;
@@ -50,7 +67,19 @@ describe('UAS core (RFC 3261 §8.2)', () => {
     const peer = n.net.createTransport({ address: '10.0.0.9', port: 5060 });
     await peer.send(
       new TextEncoder().encode(
-        ['INVITE sip:bob@10.0.0.2 SIP/2.0', 'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKraw415', 'From: <sip:x@10.0.0.9>;tag=1', 'To: <sip:bob@10.0.0.2>', 'Call-ID: raw-415', 'CSeq: 1 INVITE', 'Contact: <sip:x@10.0.0.9>', 'Content-Type: text/weird', 'Content-Length: 5', '', 'hello'].join('\r\n'),
+        [
+          'INVITE sip:bob@10.0.0.2 SIP/2.0',
+          'Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKraw415',
+          'From: <sip:x@10.0.0.9>;tag=1',
+          'To: <sip:bob@10.0.0.2>',
+          'Call-ID: raw-415',
+          'CSeq: 1 INVITE',
+          'Contact: <sip:x@10.0.0.9>',
+          'Content-Type: text/weird',
+          'Content-Length: 5',
+          '',
+          'hello',
+        ].join('\r\n'),
       ),
       { address: '10.0.0.2', port: 5060 },
     );
