@@ -174,6 +174,8 @@ export interface InviteOptions {
   sessionTimers?: false;
   /** Answers the peer's offers (re-INVITE, UPDATE, the 2xx of a delayed-offer INVITE). */
   onOffer?: OfferHandler;
+  /** Cancel when unanswered after this long (ERR_TIMEOUT); default the UA's `inviteTimeoutMs`. */
+  timeoutMs?: number;
 }
 
 export interface AnswerOptions {
@@ -271,6 +273,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #authRetried = false;
   #timerRetried = false;
   #abortCleanup: (() => void) | undefined;
+  #noAnswer: ClockTimer | undefined;
+  #timedOut = false;
   // UAS
   #serverTx: ServerInviteTransaction | undefined;
   #rseq: RSeqCounter | undefined;
@@ -419,6 +423,14 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         session.#abortCleanup = () => signal.removeEventListener('abort', onAbort);
       }
     }
+    const timeout = options.timeoutMs ?? ua.inviteTimeoutMs;
+    if (Number.isFinite(timeout) && timeout > 0) {
+      session.#noAnswer = ua.clock.setTimeout(() => {
+        session.#noAnswer = undefined;
+        session.#timedOut = true;
+        session.cancel();
+      }, timeout);
+    }
     if (session.#cancelRequested) {
       queueMicrotask(() => {
         const err = new SipResponseError(undefined, {
@@ -466,9 +478,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
           : err.code === 'ERR_TRANSPORT'
             ? 'transport-error'
             : 'closed';
-      const e = this.#cancelRequested
-        ? new SipResponseError(undefined, { code: 'ERR_ABORTED', message: 'cancelled', cause: err })
-        : err;
+      const e = this.#timedOut
+        ? new StrowgerError('ERR_TIMEOUT', 'no answer within the INVITE timeout', { cause: err })
+        : this.#cancelRequested
+          ? new SipResponseError(undefined, { code: 'ERR_ABORTED', message: 'cancelled', cause: err })
+          : err;
       this.#end({ reason: this.#cancelRequested ? 'cancelled' : reason, error: err }, e);
     });
     if (this.#cancelRequested) tx.cancel().catch(() => undefined);
@@ -579,7 +593,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       }
     }
     const aborted = this.#cancelRequested && status === 487;
-    const err = new SipResponseError(response, aborted ? { code: 'ERR_ABORTED' } : {});
+    const err =
+      aborted && this.#timedOut
+        ? new StrowgerError('ERR_TIMEOUT', `no answer within the INVITE timeout (${status})`, { cause: new SipResponseError(response) })
+        : new SipResponseError(response, aborted ? { code: 'ERR_ABORTED' } : {});
     this.#end({ reason: aborted ? 'cancelled' : 'rejected', status, response }, err);
   }
 
@@ -645,6 +662,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.#ua._registerDialog(dialog, this);
     this.#state = 'established';
     this.#abortCleanup?.();
+    this.#noAnswer?.cancel();
     const sdp =
       response.body.length > 0 && response.contentType?.essence === SDP ? response.bodyText : undefined;
     let ackBody: Promise<string | undefined> = Promise.resolve(undefined);
@@ -1794,6 +1812,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.#stopSessionTimer();
     this.#stopReliable();
     this.#glareTimer?.cancel();
+    this.#noAnswer?.cancel();
     this.#abortCleanup?.();
     for (const r of this.#refers.values()) r._sessionEnded();
     this.#refers.clear();

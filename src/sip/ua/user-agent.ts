@@ -96,6 +96,7 @@ export const USER_AGENT_DEFAULTS = Object.freeze({
   maxForwards: 70,
   /** How long close() waits for the BYEs and CANCELs it sent, ms. */
   closeTimeoutMs: 2000,
+  inviteTimeoutMs: 180_000,
 });
 
 export interface UserAgentAuthOptions {
@@ -148,6 +149,11 @@ export interface UserAgentOptions {
   resolve?: (uri: Uri) => Target;
   /** Content types accepted in INVITE bodies; default `['application/sdp']`. */
   accept?: readonly string[];
+  /**
+   * An outgoing INVITE still unanswered after this long is cancelled and
+   * rejects with ERR_TIMEOUT (a UA has no Timer C; default 180 000 ms).
+   */
+  inviteTimeoutMs?: number;
 }
 
 /** A raw handler: the request and its server transaction; it must respond. */
@@ -204,6 +210,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   readonly registrar: Registrar | undefined;
   readonly media: LocalDescription | undefined;
   readonly accept: readonly string[];
+  readonly inviteTimeoutMs: number;
   readonly #auth: UserAgentAuthOptions | undefined;
   readonly #ownsTransport: boolean;
   readonly #ownsTransactions: boolean;
@@ -270,6 +277,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     this.registrar = options.registrar;
     this.media = options.media;
     this.accept = options.accept ?? ['application/sdp'];
+    this.inviteTimeoutMs = options.inviteTimeoutMs ?? USER_AGENT_DEFAULTS.inviteTimeoutMs;
     this.#auth = options.auth;
     this.#resolve = options.resolve;
     this.#outboundProxy =
