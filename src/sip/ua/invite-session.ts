@@ -284,7 +284,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #prackWaiters: Array<() => void> = [];
   #answeredReliably = false;
   #acked = false;
-  #byeAfterAck = false;
+  #byeAfterAck: { reason: EndReason; resolve: () => void; promise: Promise<void> } | undefined;
   #uasTimer: SessionTimer | undefined;
   // in-dialog offer transactions
   #outgoingOffer: 'INVITE' | 'UPDATE' | undefined;
@@ -595,7 +595,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const aborted = this.#cancelRequested && status === 487;
     const err =
       aborted && this.#timedOut
-        ? new StrowgerError('ERR_TIMEOUT', `no answer within the INVITE timeout (${status})`, { cause: new SipResponseError(response) })
+        ? new StrowgerError('ERR_TIMEOUT', `no answer within the INVITE timeout (${status})`, {
+            cause: new SipResponseError(response),
+          })
         : new SipResponseError(response, aborted ? { code: 'ERR_ABORTED' } : {});
     this.#end({ reason: aborted ? 'cancelled' : 'rejected', status, response }, err);
   }
@@ -823,8 +825,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     tx.on('timeout', () => {
       // Timer L: our 2xx was never acknowledged (RFC 3261 §13.3.1.4)
       if (session.#state === 'established' && !session.#acked) {
-        session.#sendBye(true);
-        session.#end({ reason: 'no-ack' }, undefined);
+        const pending = session.#byeAfterAck;
+        session.#byeAfterAck = undefined;
+        session.#sendBye().then(pending?.resolve);
+        session.#end({ reason: pending?.reason ?? 'no-ack' }, undefined);
       }
     });
     tx.on('transportError', (err) => {
@@ -849,6 +853,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       tx.localTag,
       this.#ua.contactUri(tx.inbound.transport.protocol),
     );
+    this.#ua._setFlow(dialog, tx.inbound);
     this.dialog = dialog;
     this.#ua._registerDialog(dialog, this);
     return dialog;
@@ -1053,9 +1058,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         this.#pendingOffer = undefined;
       }
       this.emit('confirmed', ack);
-      if (this.#byeAfterAck) {
-        this.#byeAfterAck = false;
-        this.#sendBye();
+      const pending = this.#byeAfterAck;
+      if (pending) {
+        this.#byeAfterAck = undefined;
+        this.#hangUp(pending.reason).then(pending.resolve);
       }
       return;
     }
@@ -1185,7 +1191,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.#reinviteAcked = false;
     tx.on('timeout', () => {
       if (this.#incomingReinvite === tx && !this.#reinviteAcked) {
-        this.#sendBye(true);
+        this.#sendBye();
         this.#end({ reason: 'no-ack' }, undefined);
       }
     });
@@ -1663,8 +1669,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       this.#stTimer = clock.setTimeout(() => {
         this.#stTimer = undefined;
         if (this.#state !== 'established') return;
-        this.#sendBye();
-        this.#end({ reason: 'session-expired' }, undefined);
+        this.#hangUp('session-expired');
       }, expiryDelayMs(timer));
     }
   }
@@ -1690,8 +1695,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       // a refresh that failed: the session ends when it expires (RFC 4028 §10)
       if (this.#state === 'established' && timer && !this.#stTimer) {
         this.#stTimer = this.#ua.clock.setTimeout(() => {
-          this.#sendBye();
-          this.#end({ reason: 'session-expired' }, undefined);
+          this.#hangUp('session-expired');
         }, expiryDelayMs(timer) - refreshDelayMs(timer));
       }
     });
@@ -1719,12 +1723,29 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       case 'incoming':
         this.reject(480, { reason: 'Temporarily Unavailable' });
         return;
-      case 'established': {
-        const p = this.#sendBye();
-        this.#end({ reason: 'local-bye' }, undefined);
-        await p;
-      }
+      case 'established':
+        await this.#hangUp('local-bye');
     }
+  }
+
+  /**
+   * BYE and end with `reason`. The UAS of a 2xx not yet acknowledged waits
+   * for the ACK (or Timer L) first (RFC 3261 §15).
+   */
+  #hangUp(reason: EndReason): Promise<void> {
+    if (this.role === 'uas' && this.#serverTx && !this.#acked && this.#serverTx.state === 'accepted') {
+      if (!this.#byeAfterAck) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        this.#byeAfterAck = { reason, resolve, promise };
+      }
+      return this.#byeAfterAck.promise;
+    }
+    const p = this.#sendBye();
+    this.#end({ reason }, undefined);
+    return p;
   }
 
   /** Same as {@link bye}; then the `close` event. Idempotent. */
@@ -1732,20 +1753,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.bye().catch(() => undefined);
   }
 
-  /** Sends BYE (after the ACK when we are the UAS and it has not come yet). */
-  #sendBye(force = false): Promise<void> {
+  /** Sends BYE in the dialog; resolves when it is answered (or failed). */
+  #sendBye(): Promise<void> {
     const dialog = this.dialog;
     if (!dialog || dialog.state === 'terminated') return Promise.resolve();
-    if (
-      !force &&
-      this.role === 'uas' &&
-      this.#serverTx &&
-      !this.#acked &&
-      this.#serverTx.state === 'accepted'
-    ) {
-      this.#byeAfterAck = true;
-      return Promise.resolve();
-    }
     let req: SipRequest;
     try {
       req = dialog.createRequest('BYE', { headers: this.#requestHeaders('BYE') });
@@ -1765,8 +1776,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   /** @internal Another INVITE replaced this one (RFC 3891 §3): BYE (or CANCEL while early). */
   _replacedBy(): void {
     if (this.#state === 'established') {
-      this.#sendBye();
-      this.#end({ reason: 'replaced' }, undefined);
+      this.#hangUp('replaced');
     } else if (this.role === 'uac') {
       this.cancel();
     }
@@ -1775,11 +1785,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   /** @internal The UA is closing: BYE/CANCEL/480; resolves when the request was answered. */
   _shutdown(): Promise<void> {
     switch (this.#state) {
-      case 'established': {
-        const p = this.#sendBye();
-        this.#end({ reason: 'closed' }, undefined);
-        return p;
-      }
+      case 'established':
+        return this.#hangUp('closed');
       case 'calling':
       case 'early':
         if (this.role === 'uac') {
@@ -1809,6 +1816,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     if (this.#state === 'terminated') return;
     this.#state = 'terminated';
     this.#endedInfo = info;
+    this.#byeAfterAck?.resolve();
+    this.#byeAfterAck = undefined;
     this.#stopSessionTimer();
     this.#stopReliable();
     this.#glareTimer?.cancel();

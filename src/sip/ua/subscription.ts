@@ -365,6 +365,7 @@ export class IncomingSubscription extends TypedEmitter<IncomingSubscriptionEvent
       ],
     });
     const dialog = Dialog.fromRequest(this.request, tx.localTag, contact, 'confirmed');
+    ua._setFlow(dialog, tx.inbound);
     this.dialog = dialog;
     ua._registerDialog(dialog, this);
     ua._trackSubscription(this);

@@ -226,6 +226,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   readonly #subscriptions = new Set<Subscription | IncomingSubscription>();
   readonly #registrations = new Set<RegistrationClient>();
   readonly #digest = new Map<string, DigestClientState>();
+  readonly #flows = new WeakMap<Dialog, { protocol: TransportProtocol; connectionId: string }>();
   readonly #off: () => void;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -501,7 +502,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     const uri = new SipUri({
       user: this.user,
       host: this.host,
-      ...(t ? { port: t.local.port } : {}),
+      ...(t && t.local.port !== 0 ? { port: t.local.port } : {}),
     });
     if (t && t.protocol !== 'UDP') uri.params.set('transport', t.protocol.toLowerCase());
     return uri;
@@ -534,9 +535,23 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     return this._target(this.#outboundProxy ?? uri);
   }
 
-  /** Where an in-dialog request goes: the first route, else the remote target. */
+  /**
+   * Where an in-dialog request goes: the first route, else the remote target;
+   * over the connection the dialog came in on when it used a stream transport
+   * (a phone behind NAT is only reachable that way).
+   */
   _dialogTarget(dialog: Dialog): Target {
-    return this._target(dialog.nextHopUri());
+    const target = this._target(dialog.nextHopUri());
+    const flow = this.#flows.get(dialog);
+    if (flow && flow.protocol === target.protocol && flow.connectionId !== undefined)
+      return { ...target, connectionId: flow.connectionId };
+    return target;
+  }
+
+  /** @internal Remembers the connection a dialog-creating request arrived on. */
+  _setFlow(dialog: Dialog, inbound: InboundInfo): void {
+    if (inbound.connectionId !== undefined)
+      this.#flows.set(dialog, { protocol: inbound.transport.protocol, connectionId: inbound.connectionId });
   }
 
   /** Builds an out-of-dialog request from this UA (From with a fresh tag, a new Call-ID). */

@@ -6,9 +6,9 @@ import {
   Dialog,
   expiryDelayMs,
   glareRetryDelay,
-  refreshDelayMs,
   RSeqCounter,
   RSeqTracker,
+  refreshDelayMs,
   uacSessionTimer,
   uasSessionTimer,
 } from '../../../src/sip/dialog/index.js';
@@ -83,7 +83,10 @@ describe('session timers (RFC 4028)', () => {
   const config = { expires: 1800, minSE: 90 };
 
   it('a Session-Expires below our Min-SE is refused with our Min-SE (422)', () => {
-    expect(uasSessionTimer(invite([['Session-Expires', '60']]), config)).toEqual({ kind: 'reject', minSE: 90 });
+    expect(uasSessionTimer(invite([['Session-Expires', '60']]), config)).toEqual({
+      kind: 'reject',
+      minSE: 90,
+    });
     expect(uasSessionTimer(invite([['Session-Expires', '100']]), { expires: 1800, minSE: 300 })).toEqual({
       kind: 'reject',
       minSE: 300,
@@ -91,13 +94,28 @@ describe('session timers (RFC 4028)', () => {
   });
 
   it('accepts, shortening to our expires but never below either Min-SE; keeps the requested refresher', () => {
-    expect(uasSessionTimer(invite([['Session-Expires', '3600;refresher=uac'], ['Supported', 'timer']]), config)).toEqual({
+    expect(
+      uasSessionTimer(
+        invite([
+          ['Session-Expires', '3600;refresher=uac'],
+          ['Supported', 'timer'],
+        ]),
+        config,
+      ),
+    ).toEqual({
       kind: 'accept',
       timer: { interval: 1800, refresher: 'uac' },
       require: true,
     });
     expect(
-      uasSessionTimer(invite([['Session-Expires', '4000'], ['Min-SE', '2000'], ['Supported', 'timer']]), config),
+      uasSessionTimer(
+        invite([
+          ['Session-Expires', '4000'],
+          ['Min-SE', '2000'],
+          ['Supported', 'timer'],
+        ]),
+        config,
+      ),
     ).toMatchObject({ timer: { interval: 2000, refresher: 'uas' } });
     // a UAC without timer support: we refresh, and Require is not sent
     expect(uasSessionTimer(invite([['Session-Expires', '600']]), config)).toEqual({
@@ -117,7 +135,10 @@ describe('session timers (RFC 4028)', () => {
         fc.integer({ min: 90, max: 10_000 }),
         fc.integer({ min: 90, max: 10_000 }),
         (se, theirMin, expires, minSE) => {
-          const h: Array<[string, string]> = [['Session-Expires', String(se)], ['Supported', 'timer']];
+          const h: Array<[string, string]> = [
+            ['Session-Expires', String(se)],
+            ['Supported', 'timer'],
+          ];
           if (theirMin !== null) h.push(['Min-SE', String(theirMin)]);
           const d = uasSessionTimer(invite(h), { expires, minSE });
           if (se < minSE) expect(d).toEqual({ kind: 'reject', minSE });
