@@ -149,3 +149,37 @@ describe('UAS core (RFC 3261 §8.2)', () => {
     expect(alice.sessions.size + bob.sessions.size).toBe(0);
   });
 });
+
+describe('ua.register()', () => {
+  it('keeps a registration with a registrar UA through its own client transactions, answering the challenge', async () => {
+    const { MemoryLocationStore, Registrar } = await import('../../../src/sip/index.js');
+    const n = makeNet();
+    const auth = createDigestAuthenticator({
+      realm: '10.0.0.2',
+      secret: 'sixteen or more bytes of secret',
+      clock: n.clock,
+      lookup: (u) => (u === 'alice' ? { password: 'pw' } : undefined),
+    });
+    const registrar = new Registrar({
+      store: new MemoryLocationStore({ clock: n.clock }),
+      clock: n.clock,
+      authenticator: auth,
+    });
+    n.ua('10.0.0.2', { registrar });
+    const alice = n.ua('10.0.0.1', { user: 'alice', credentials: { username: 'alice', password: 'pw' } });
+    const reg = alice.register({ aor: 'sip:alice@10.0.0.2', registrar: 'sip:10.0.0.2', expires: 600 });
+    const registered: number[] = [];
+    reg.on('registered', (i) => registered.push(i.expires));
+    await n.run(100);
+    expect(registered).toEqual([600]);
+    const bindings = await registrar.lookup('sip:alice@10.0.0.2');
+    expect(bindings.map((b) => b.uri)).toEqual(['sip:alice@10.0.0.1:5060']);
+    expect(n.trace().slice(0, 4)).toEqual(['REGISTER', '401 REGISTER', 'REGISTER', '200 REGISTER']);
+    const closing = alice.close(); // unregisters (Expires: 0) before closing
+    await n.run(100);
+    await closing;
+    expect(await registrar.lookup('sip:alice@10.0.0.2')).toEqual([]);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+});

@@ -32,7 +32,10 @@ describe('docs/user-agent.md quick start', () => {
     alice.on('INVITE', (call) => call.reject(486));
 
     const [call] = await Promise.all([
-      alice.invite('sip:pbx@203.0.113.5', { offer: media('198.51.100.7'), signal: AbortSignal.timeout(30_000) }),
+      alice.invite('sip:pbx@203.0.113.5', {
+        offer: media('198.51.100.7'),
+        signal: AbortSignal.timeout(30_000),
+      }),
       clock.advanceAsync(100),
     ]);
     expect(call.negotiated?.streams[0]?.codec).toMatchObject({ encodingName: 'PCMU', payloadType: 0 });
@@ -42,7 +45,10 @@ describe('docs/user-agent.md quick start', () => {
     await Promise.all([call.bye(), clock.advanceAsync(100)]);
     expect(log).toEqual(['pressed 7', 'ended: remote-bye']);
 
-    const [err] = await Promise.all([pbx.invite('sip:alice@198.51.100.7').catch((e) => e), clock.advanceAsync(100)]);
+    const [err] = await Promise.all([
+      pbx.invite('sip:alice@198.51.100.7').catch((e) => e),
+      clock.advanceAsync(100),
+    ]);
     expect(err).toBeInstanceOf(SipResponseError);
     expect([err.code, err.status]).toEqual(['ERR_SIP_RESPONSE', 486]);
 
