@@ -27,8 +27,8 @@ export interface RtpOutputOptions {
   clockRate: number;
 }
 
-/** Generated audio within this gap of the previous generated packet continues its timestamps. */
-const CONTINUITY_MS = 100;
+/** Generated audio continues the previous generated packet's timestamps when it follows within this many packet durations. */
+const CONTINUITY_PACKETS = 2.5;
 
 export class RtpOutput {
   readonly ssrc: number;
@@ -45,6 +45,7 @@ export class RtpOutput {
   #tsMapped = false;
   #genContinuous = false;
   #genNextTs = 0;
+  #lastGenAt = 0;
   #lastMarker = false;
 
   constructor(options: RtpOutputOptions) {
@@ -142,12 +143,15 @@ export class RtpOutput {
 
   /**
    * Timestamp for a generated audio packet of `ticks` RTP clock ticks sent at
-   * `nowMs`: continues the previous generated packet, or starts at the
+   * `nowMs`: continues the previous generated packet when that one went out
+   * at most 2.5 packet durations ago (late ticks and catch-up keep the
+   * timestamps continuous: that is jitter, not a gap), or starts at the
    * stream's timestamp now (then {@link lastMarker} is true).
    */
   nextAudioTs(nowMs: number, ticks: number): number {
     let ts: number;
-    if (this.#genContinuous && nowMs - this.#lastTsAt < CONTINUITY_MS) {
+    const packetMs = (ticks * 1000) / this.#clockRate;
+    if (this.#genContinuous && nowMs - this.#lastGenAt <= CONTINUITY_PACKETS * packetMs) {
       ts = this.#genNextTs;
       this.#lastMarker = false;
     } else {
@@ -155,6 +159,7 @@ export class RtpOutput {
       this.#lastMarker = true;
     }
     this.#genNextTs = (ts + ticks) >>> 0;
+    this.#lastGenAt = nowMs;
     this.#lastTs = ts;
     this.#lastTsAt = nowMs;
     this.#tsMapped = false;

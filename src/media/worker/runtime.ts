@@ -37,6 +37,17 @@ export interface MediaWorkerRuntimeOptions {
   threadId?: number;
 }
 
+/**
+ * Crypto randomness for SSRCs, initial sequence numbers and timestamps
+ * (RFC 3550 §5.1) and RTCP intervals. `next()` draws 47 bits (crypto.randomInt
+ * takes ranges below 2^48).
+ */
+const strongRandom: Random = Object.freeze({
+  next: () => cryptoRandom.int(2 ** 47) / 2 ** 47,
+  int: (max: number) => cryptoRandom.int(max),
+  bytes: (n: number) => cryptoRandom.bytes(n),
+});
+
 interface Session {
   id: number;
   kind: 'relay' | 'transcode';
@@ -65,7 +76,7 @@ export class MediaWorkerRuntime {
   constructor(options: MediaWorkerRuntimeOptions) {
     this.#post = options.post;
     this.clock = options.clock ?? realClock;
-    this.random = options.random ?? cryptoRandom;
+    this.random = options.random ?? strongRandom;
     this.#sockets = options.sockets ?? udpSockets;
     this.tickMs = options.tickMs ?? 20;
     this.#threadId = options.threadId ?? 0;

@@ -370,6 +370,8 @@ export class WorkerEndpoint {
     if (sym && this.latch.learned) {
       this.#dstAddress = this.latch.learnedAddress;
       this.#dstPort = this.latch.learnedPort;
+      // the learned source is the only peer from now on: let the kernel filter the rest
+      this.#rtp?.connect?.(this.#dstPort, this.#dstAddress);
     } else if (r && usable(r.address, r.port)) {
       this.#dstAddress = r.address;
       this.#dstPort = r.port;
@@ -377,6 +379,7 @@ export class WorkerEndpoint {
       this.#dstAddress = '';
       this.#dstPort = -1;
     }
+    if (!(sym && this.latch.learned)) this.#rtp?.disconnect?.();
     const rc = this.#signalledRtcp();
     if (r?.rtcpMux) {
       this.#rtcpDstAddress = this.#dstAddress;

@@ -67,8 +67,17 @@ export function workerSpawner(script?: string | URL): MediaWorkerSpawner {
   return (data) => new Worker(url, { workerData: data });
 }
 
+/** The ESM build of `tsx/esm/api` (its `import` export; the `require` one cannot register ESM hooks here). */
+function tsxEsmApi(): string {
+  const require = createRequire(thisFile());
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = require(pkgPath) as { exports?: Record<string, { import?: { default?: string } }> };
+  const rel = pkg.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs';
+  return join(dirname(pkgPath), rel);
+}
+
 function tsSpawner(path: string): MediaWorkerSpawner {
-  const tsx = pathToFileURL(createRequire(thisFile()).resolve('tsx/esm/api')).href;
+  const tsx = pathToFileURL(tsxEsmApi()).href;
   const entry = pathToFileURL(path).href;
   return (data) => new Worker(TSX_BOOT, { eval: true, workerData: { ...data, __tsx: tsx, __entry: entry } });
 }

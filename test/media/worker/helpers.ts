@@ -1,6 +1,5 @@
 /** Shared by the media engine tests: an in-process engine over a MemoryNetwork, RTP builders. */
 import { FakeClock } from '../../../src/core/index.js';
-import { RtpPacket, RtpReader } from '../../../src/rtp/index.js';
 import {
   type CodecSpec,
   createMediaEngine,
@@ -9,6 +8,7 @@ import {
   type MediaEngineOptions,
   MemoryNetwork,
 } from '../../../src/media/worker/index.js';
+import { RtpPacket, RtpReader } from '../../../src/rtp/index.js';
 
 export const ENGINE_ADDRESS = '10.0.0.1';
 

@@ -1,0 +1,353 @@
+/**
+ * RTP relay throughput and added latency: the media engine (one worker per
+ * core, packets relayed inside the workers with SSRC/sequence/timestamp
+ * rewriting, strict source learning, RTCP per leg) against a minimal
+ * single-threaded Node dgram relay (two sockets per call, each datagram sent
+ * on as it is, no parsing), measured in the same run with the same load.
+ *
+ * Load: bench/native/rtp-load.c (built with cc), one process that sends paced
+ * G.711-sized RTP streams (172-byte packets, 50 packets/s per stream, two
+ * streams per call) with sendmmsg in 1 ms slots and receives the relayed
+ * packets with recvmmsg on a second thread — cheap enough to leave the cores to
+ * the relays. Without a C compiler a Node worker generator takes its place
+ * (and costs more CPU; the report says which one ran).
+ *
+ * For each relay the number of concurrent calls is raised step by step (each
+ * step a fresh relay, STEP_MS of traffic) until a step loses more than
+ * LOSS_LIMIT of its packets; the result is the largest lossless step, in
+ * relayed packets per second. p50/p99 of the time from the generator's send
+ * to its receive of the relayed packet (two loopback hops plus the relay) are
+ * reported at the plain relay's best load for both relays, and at the
+ * engine's own best load. Every loop is bounded in steps and in time.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { createMediaEngine, type MediaEndpoint } from '../src/media/worker/index.js';
+import { printResult } from './lib/stats.js';
+
+const STEP_MS = 4000;
+const PPS = 50;
+const LOSS_LIMIT = 1e-4;
+/** A relay that falls behind queues packets in its socket buffers (lossless for a while): p99 tells. */
+const P99_LIMIT_US = 20_000;
+const STEPS = [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2300, 2600, 3000];
+const MAX_BENCH_MS = 10 * 60_000;
+const started = Date.now();
+
+/** The repository root: this file runs bundled from node_modules/.cache, so walk up to package.json. */
+function repoRoot(): string {
+  let dir = import.meta.dirname ?? process.cwd();
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+const ROOT = repoRoot();
+const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
+mkdirSync(cacheDir, { recursive: true });
+
+// ------------------------------------------------------------------ the load generator
+
+function buildGenerator(): string | undefined {
+  const exe = join(cacheDir, 'rtp-load');
+  try {
+    execFileSync(
+      'cc',
+      ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    return exe;
+  } catch {
+    return undefined;
+  }
+}
+
+interface LoadResult {
+  sent: number;
+  received: number;
+  dup: number;
+  p50: number;
+  p99: number;
+  max: number;
+  lateSlots: number;
+}
+
+class Generator {
+  readonly child: ChildProcess;
+  readonly port: Promise<number>;
+  readonly done: Promise<LoadResult>;
+
+  constructor(exe: string, durationMs: number) {
+    this.child = spawn(exe, [String(durationMs), String(PPS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    let resolvePort: (p: number) => void = () => {};
+    this.port = new Promise((r) => {
+      resolvePort = r;
+    });
+    this.child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /port=(\d+)/.exec(out);
+      if (m) resolvePort(Number(m[1]));
+    });
+    this.done = new Promise((resolve, reject) => {
+      this.child.on('exit', (code) => {
+        const m = /sent=(\d+) received=(\d+) dup=(\d+) p50_us=(\d+) p99_us=(\d+) max_us=(\d+) late_slots=(\d+)/.exec(
+          out,
+        );
+        if (code !== 0 || !m) {
+          reject(new Error(`rtp-load exited with ${code}: ${out}`));
+          return;
+        }
+        const [, sent, received, dup, p50, p99, max, late] = m.map(Number) as number[];
+        resolve({
+          sent: sent as number,
+          received: received as number,
+          dup: dup as number,
+          p50: p50 as number,
+          p99: p99 as number,
+          max: max as number,
+          lateSlots: late as number,
+        });
+      });
+    });
+  }
+
+  start(ports: number[]): void {
+    const file = join(cacheDir, `rtp-load-ports-${process.pid}.txt`);
+    writeFileSync(file, `${ports.length}\n${ports.join('\n')}\n`);
+    this.child.stdin?.write(`${file}\n`);
+  }
+}
+
+// ------------------------------------------------------------------ the plain relay (peer)
+
+const PLAIN_RELAY = `
+import { createSocket } from 'node:dgram';
+const calls = Number(process.argv[1]);
+let genPort = 0;
+const ports = [];
+const socks = [];
+let bound = 0;
+for (let i = 0; i < calls; i++) {
+  const a = createSocket('udp4');
+  const b = createSocket('udp4');
+  a.on('message', (m) => b.send(m, genPort, '127.0.0.1'));
+  b.on('message', (m) => a.send(m, genPort, '127.0.0.1'));
+  socks.push(a, b);
+}
+let k = 0;
+for (const s of socks) {
+  s.bind(0, '127.0.0.1', () => {
+    if (++bound === socks.length) {
+      process.stdout.write(JSON.stringify({ ports: socks.map((x) => x.address().port) }) + '\\n');
+    }
+  });
+}
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => {
+  const line = d.trim();
+  if (line === 'stop') {
+    const u = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ cpuMs: (u.user + u.system) / 1000 }) + '\\n');
+    for (const s of socks) s.close();
+    process.exit(0);
+  }
+  genPort = Number(line);
+});
+`;
+
+interface StepResult extends LoadResult {
+  calls: number;
+  loss: number;
+  relayedPps: number;
+  cpuPercent: number;
+}
+
+function loss(r: LoadResult): number {
+  return r.sent === 0 ? 1 : Math.max(0, r.sent - r.received) / r.sent;
+}
+
+async function runPlain(exe: string, calls: number): Promise<StepResult> {
+  const relay = spawn(process.execPath, ['--input-type=module', '-e', PLAIN_RELAY, String(calls)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let buf = '';
+  const lines: string[] = [];
+  const waiters: Array<(l: string) => void> = [];
+  relay.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(l);
+      else lines.push(l);
+    }
+  });
+  const nextLine = () =>
+    new Promise<string>((r) => {
+      const l = lines.shift();
+      if (l !== undefined) r(l);
+      else waiters.push(r);
+    });
+  const { ports } = JSON.parse(await nextLine()) as { ports: number[] };
+  const gen = new Generator(exe, STEP_MS);
+  const genPort = await gen.port;
+  relay.stdin?.write(`${genPort}\n`);
+  await new Promise((r) => setTimeout(r, 50));
+  const cpu0 = 0;
+  gen.start(ports);
+  const result = await gen.done;
+  relay.stdin?.write('stop\n');
+  const { cpuMs } = JSON.parse(await nextLine()) as { cpuMs: number };
+  await new Promise((r) => relay.on('exit', r));
+  return {
+    ...result,
+    calls,
+    loss: loss(result),
+    relayedPps: (result.received / STEP_MS) * 1000,
+    cpuPercent: ((cpuMs - cpu0) / (STEP_MS + 400)) * 100,
+  };
+}
+
+// ------------------------------------------------------------------ the engine
+
+function buildWorker(): string {
+  const outfile = join(cacheDir, 'media-worker.mjs');
+  buildSync({
+    entryPoints: [join(ROOT, 'src', 'media', 'worker', 'worker-main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return outfile;
+}
+
+const PCMU = { encodingName: 'PCMU', clockRate: 8000, payloadType: 0 };
+const TE = { encodingName: 'telephone-event', clockRate: 8000, payloadType: 101 };
+
+async function runEngine(exe: string, workerScript: string, calls: number): Promise<StepResult> {
+  const engine = await createMediaEngine({
+    workerScript,
+    bindAddress: '127.0.0.1',
+    portRange: { min: 20000, max: 29999 },
+    endpointDefaults: { statsIntervalMs: 0, rtpTimeoutMs: 0 },
+  });
+  const gen = new Generator(exe, STEP_MS);
+  const genPort = await gen.port;
+  const remote = { address: '127.0.0.1', port: genPort };
+  const ports: number[] = [];
+  const eps: MediaEndpoint[] = [];
+  for (let i = 0; i < calls; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, calls - i) }, async () => {
+        const a = await engine.createEndpoint({ codecs: [PCMU, TE], remote });
+        const b = await engine.createEndpoint({ near: a, codecs: [PCMU, TE], remote });
+        await engine.relay(a, b);
+        return [a, b] as const;
+      }),
+    );
+    for (const [a, b] of batch) {
+      ports.push(a.local.rtpPort, b.local.rtpPort);
+      eps.push(a, b);
+    }
+  }
+  const cpu0 = process.cpuUsage();
+  gen.start(ports);
+  const result = await gen.done;
+  const cpu = process.cpuUsage(cpu0);
+  const stats = await engine.workerStats();
+  await engine.close();
+  const relayed = stats.reduce((s, w) => s + w.relayedPackets, 0);
+  return {
+    ...result,
+    calls,
+    loss: loss(result),
+    relayedPps: (result.received / STEP_MS) * 1000,
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / (STEP_MS + 400)) * 100,
+    relayedByWorkers: relayed,
+  } as StepResult;
+}
+
+// ------------------------------------------------------------------ the ladder
+
+function line(who: string, r: StepResult): void {
+  process.stdout.write(
+    `${who.padEnd(7)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}%  gen late slots ${r.lateSlots}\n`,
+  );
+}
+
+async function ladder(
+  who: string,
+  run: (calls: number) => Promise<StepResult>,
+): Promise<{ best: StepResult | undefined; all: StepResult[] }> {
+  let best: StepResult | undefined;
+  const all: StepResult[] = [];
+  for (const calls of STEPS) {
+    if (Date.now() - started > MAX_BENCH_MS) {
+      process.stdout.write(`${who}: time budget spent, stopping the ladder\n`);
+      break;
+    }
+    const r = await run(calls);
+    all.push(r);
+    line(who, r);
+    if (r.loss > LOSS_LIMIT || r.p99 > P99_LIMIT_US) break;
+    best = r;
+  }
+  return { best, all };
+}
+
+const exe = buildGenerator();
+if (!exe) {
+  process.stdout.write('no C compiler: bench/rtp-relay needs cc to build bench/native/rtp-load.c\n');
+  printResult({ name: 'rtp-relay', value: 0, unit: 'pkt/s', peer: 'none', peerValue: 0, ratio: 0 });
+  process.exit(0);
+}
+const workerScript = buildWorker();
+process.stdout.write(
+  `cores ${availableParallelism()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; ${STEP_MS} ms per step, a step passes with loss ≤ ${LOSS_LIMIT * 100}% and p99 ≤ ${P99_LIMIT_US / 1000} ms\n`,
+);
+const plain = await ladder('plain', (c) => runPlain(exe, c));
+const engine = await ladder('engine', (c) => runEngine(exe, workerScript, c));
+const pb = plain.best;
+const eb = engine.best;
+let engineAtPlain: StepResult | undefined;
+if (pb) engineAtPlain = engine.all.find((r) => r.calls === pb.calls);
+process.stdout.write('\n');
+if (pb) line('plain*', pb);
+if (eb) line('engine*', eb);
+if (engineAtPlain && pb) {
+  process.stdout.write(
+    `at ${pb.calls} calls: added latency p50/p99 plain ${pb.p50}/${pb.p99} µs, engine ${engineAtPlain.p50}/${engineAtPlain.p99} µs\n`,
+  );
+}
+const value = eb ? Math.round(eb.relayedPps) : 0;
+const peerValue = pb ? Math.round(pb.relayedPps) : 0;
+process.stdout.write(`load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+printResult({
+  name: 'rtp-relay',
+  value,
+  unit: 'lossless relayed pkt/s',
+  peer: 'single-threaded node:dgram relay',
+  peerValue,
+  ratio: peerValue > 0 ? Number((value / peerValue).toFixed(2)) : 0,
+  engineCalls: eb?.calls ?? 0,
+  plainCalls: pb?.calls ?? 0,
+  engineP50us: eb?.p50 ?? null,
+  engineP99us: eb?.p99 ?? null,
+  plainP50us: pb?.p50 ?? null,
+  plainP99us: pb?.p99 ?? null,
+});
