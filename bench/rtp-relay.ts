@@ -55,13 +55,9 @@ mkdirSync(cacheDir, { recursive: true });
 function buildGenerator(): string | undefined {
   const exe = join(cacheDir, 'rtp-load');
   try {
-    execFileSync(
-      'cc',
-      ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'], {
+      stdio: 'ignore',
+    });
     return exe;
   } catch {
     return undefined;
@@ -97,9 +93,10 @@ class Generator {
     });
     this.done = new Promise((resolve, reject) => {
       this.child.on('exit', (code) => {
-        const m = /sent=(\d+) received=(\d+) dup=(\d+) p50_us=(\d+) p99_us=(\d+) max_us=(\d+) late_slots=(\d+)/.exec(
-          out,
-        );
+        const m =
+          /sent=(\d+) received=(\d+) dup=(\d+) p50_us=(\d+) p99_us=(\d+) max_us=(\d+) late_slots=(\d+)/.exec(
+            out,
+          );
         if (code !== 0 || !m) {
           reject(new Error(`rtp-load exited with ${code}: ${out}`));
           return;
@@ -229,7 +226,9 @@ function buildWorker(): string {
     target: 'node20',
     packages: 'external',
     logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
   return outfile;
 }
@@ -318,7 +317,9 @@ const workerScript = buildWorker();
 process.stdout.write(
   `cores ${availableParallelism()}, load average ${loadavg()
     .map((x) => x.toFixed(2))
-    .join(' ')}; ${STEP_MS} ms per step, a step passes with loss ≤ ${LOSS_LIMIT * 100}% and p99 ≤ ${P99_LIMIT_US / 1000} ms\n`,
+    .join(
+      ' ',
+    )}; ${STEP_MS} ms per step, a step passes with loss ≤ ${LOSS_LIMIT * 100}% and p99 ≤ ${P99_LIMIT_US / 1000} ms\n`,
 );
 const plain = await ladder('plain', (c) => runPlain(exe, c));
 const engine = await ladder('engine', (c) => runEngine(exe, workerScript, c));
@@ -336,7 +337,11 @@ if (engineAtPlain && pb) {
 }
 const value = eb ? Math.round(eb.relayedPps) : 0;
 const peerValue = pb ? Math.round(pb.relayedPps) : 0;
-process.stdout.write(`load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `load average at the end ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}\n`,
+);
 printResult({
   name: 'rtp-relay',
   value,

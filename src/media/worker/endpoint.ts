@@ -110,7 +110,7 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   }
 
   /** Sends DTMF (RFC 4733 when negotiated, else in-band); resolves when the last digit went out. */
-  sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<CommandResults['sendDtmf']> {
+  async sendDtmf(digits: string, options: DtmfSendOptions = {}): Promise<CommandResults['sendDtmf']> {
     this.#check();
     return this.#link.request({ type: 'sendDtmf', endpoint: this.id, digits, options });
   }
@@ -120,7 +120,7 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
    * relayed or transcoded to it meanwhile. Resolves `{ completed: true }` at the
    * end, `{ completed: false }` when stopped or replaced by another play.
    */
-  play(source: PlaySource): Promise<CommandResults['play']> {
+  async play(source: PlaySource): Promise<CommandResults['play']> {
     this.#check();
     return this.#link.request({ type: 'play', endpoint: this.id, source });
   }
@@ -131,7 +131,7 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   }
 
   /** Current figures (loss since the start; the `stats` event reports loss per interval). */
-  getStats(): Promise<EndpointStats> {
+  async getStats(): Promise<EndpointStats> {
     this.#check();
     return this.#link.request({ type: 'getStats', endpoint: this.id });
   }

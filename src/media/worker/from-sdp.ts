@@ -25,6 +25,16 @@ export function endpointOptionsFromStream(stream: NegotiatedStream): EndpointOpt
     receivePayloadType: c.receivePayloadType,
     params: { ...c.params },
   }));
+  const te = stream.telephoneEvent;
+  if (te && !codecs.some((c) => c.encodingName.toLowerCase() === 'telephone-event')) {
+    codecs.push({
+      encodingName: 'telephone-event',
+      clockRate: te.clockRate,
+      payloadType: te.payloadType,
+      receivePayloadType: te.receivePayloadType,
+      params: { events: te.events },
+    });
+  }
   let remote: RemoteAddress | null = null;
   if (stream.accepted && isIP(stream.remoteAddress) !== 0) {
     remote = { address: stream.remoteAddress, port: stream.remotePort, rtcpMux: stream.rtcpMux };
