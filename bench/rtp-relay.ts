@@ -22,11 +22,21 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { createMediaEngine, type MediaEndpoint } from '../src/media/worker/index.js';
-import { printResult } from './lib/stats.js';
+import { FakeClock, seededRandom } from '../src/core/index.js';
+import {
+  createMediaEngine,
+  type DatagramHandler,
+  ENDPOINT_DEFAULTS,
+  type MediaEndpoint,
+  type MediaSocketFactory,
+  MediaWorkerRuntime,
+} from '../src/media/worker/index.js';
+import { RtpPacket } from '../src/rtp/index.js';
+import { median, opsPerSecond, printResult } from './lib/stats.js';
 
 const STEP_MS = 4000;
 const PPS = 50;
@@ -307,6 +317,116 @@ async function ladder(
   return { best, all };
 }
 
+// ------------------------------------------------------------------ the relay path alone
+
+/**
+ * The engine's own work per relayed packet, without the kernel: a worker
+ * runtime over null sockets, packets handed straight to a leg's receive
+ * handler. CPU ns per packet and bytes allocated per packet (V8's sampling
+ * heap profiler, objects collected meanwhile included).
+ */
+async function relayPathAlone(): Promise<{ ns: number; bytes: number }> {
+  const handlers = new Map<number, DatagramHandler>();
+  const sockets: MediaSocketFactory = {
+    async bind(_address, port, onMessage) {
+      handlers.set(port, onMessage);
+      return { port, send() {}, close: () => handlers.delete(port) };
+    },
+  };
+  const runtime = new MediaWorkerRuntime({
+    post() {},
+    clock: new FakeClock(),
+    sockets,
+    random: seededRandom(1),
+  });
+  const config = (port: number) => ({
+    ...ENDPOINT_DEFAULTS,
+    codecs: [PCMU, TE],
+    remote: { address: '10.0.0.9', port },
+    cname: 'bench',
+    statsIntervalMs: 0,
+    rtpTimeoutMs: 0,
+    opus: {},
+    jitter: {},
+  });
+  await runtime.execute({
+    type: 'createEndpoint',
+    endpoint: 1,
+    bindAddress: '10.0.0.1',
+    rtpPort: 30000,
+    rtcpPort: 30001,
+    config: config(4000),
+  });
+  await runtime.execute({
+    type: 'createEndpoint',
+    endpoint: 2,
+    bindAddress: '10.0.0.1',
+    rtpPort: 30002,
+    rtcpPort: 30003,
+    config: config(5000),
+  });
+  await runtime.execute({ type: 'connect', session: 1, kind: 'relay', a: 1, b: 2 });
+  const pkt = new RtpPacket({
+    payloadType: 0,
+    sequenceNumber: 0,
+    timestamp: 0,
+    ssrc: 77,
+    payload: new Uint8Array(160),
+  }).serialize();
+  const onPacket = handlers.get(30000) as DatagramHandler;
+  let seq = 0;
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++, seq++) {
+      pkt[2] = (seq >> 8) & 0xff;
+      pkt[3] = seq & 0xff;
+      const ts = (seq * 160) >>> 0;
+      pkt[4] = ts >>> 24;
+      pkt[5] = (ts >>> 16) & 0xff;
+      pkt[6] = (ts >>> 8) & 0xff;
+      pkt[7] = ts & 0xff;
+      pkt[8] = 0; // the relay rewrote the SSRC in place: put the sender's back
+      pkt[9] = 0;
+      pkt[10] = 0;
+      pkt[11] = 77;
+      onPacket(pkt, '10.0.0.9', 4000);
+    }
+  };
+  const rates: number[] = [];
+  opsPerSecond(run, 100);
+  for (let i = 0; i < 5; i++) rates.push(opsPerSecond(run, 200));
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  const N = 200_000;
+  run(N);
+  const { profile } = (await post('HeapProfiler.stopSampling')) as {
+    profile: { head: { selfSize: number; children: unknown[] } };
+  };
+  session.disconnect();
+  let total = 0;
+  const walk = (n: { selfSize: number; children: unknown[] }) => {
+    total += n.selfSize;
+    for (const c of n.children) walk(c as typeof n);
+  };
+  walk(profile.head);
+  runtime.close();
+  return { ns: 1e9 / median(rates), bytes: total / N };
+}
+
+const alone = await relayPathAlone();
+process.stdout.write(
+  `relay path in the worker, no kernel: ${alone.ns.toFixed(0)} ns per packet, ${alone.bytes.toFixed(2)} bytes allocated per packet (sampled; includes the profiler's own)\n`,
+);
+
 const exe = buildGenerator();
 if (!exe) {
   process.stdout.write('no C compiler: bench/rtp-relay needs cc to build bench/native/rtp-load.c\n');
@@ -355,4 +475,6 @@ printResult({
   engineP99us: eb?.p99 ?? null,
   plainP50us: pb?.p50 ?? null,
   plainP99us: pb?.p99 ?? null,
+  relayPathNs: Number(alone.ns.toFixed(0)),
+  relayPathBytesPerPacket: Number(alone.bytes.toFixed(2)),
 });

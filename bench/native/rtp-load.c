@@ -12,11 +12,14 @@
  * (CLOCK_MONOTONIC ns), so the sink counts loss per stream and the added
  * latency of each packet.
  *
- * Usage: rtp-load DURATION_MS PACKETS_PER_SECOND
+ * Usage: rtp-load DURATION_MS PACKETS_PER_SECOND [raw]
  *   The local port is printed on stdout first ("port=N"); then the generator
  *   reads a line from stdin naming the ports file (first line the stream count,
  *   then one destination port per line) and starts sending, so the relay can
  *   be pointed at the generator before it is told where to send.
+ *   With `raw`, each line of the ports file is "PORT PT HEXPAYLOAD": the
+ *   payload is sent as given (e.g. an Opus packet for a transcoding leg), no
+ *   stamp is written into it, and the sink only counts datagrams.
  * Prints: "sent=S received=R dup=D p50_us=X p99_us=Y max_us=Z late_slots=L"
  */
 #define _GNU_SOURCE
@@ -46,6 +49,8 @@ static uint64_t *rx_count;
 static uint32_t *hist;
 static uint64_t received = 0, dups = 0, maxlat = 0, overflow = 0;
 static uint32_t *last_ctr;
+static int raw_mode = 0;
+static uint64_t raw_received = 0;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -69,6 +74,11 @@ static void *rx_main(void *arg) {
     int n = recvmmsg(sock, msgs, BATCH, MSG_WAITFORONE, NULL);
     if (n <= 0) continue;
     uint64_t t = now_ns();
+    if (raw_mode) {
+      for (int i = 0; i < n; i++)
+        if ((bufs[i][1] & 0x7f) < 72 || (bufs[i][1] & 0x7f) > 79) raw_received++;
+      continue;
+    }
     for (int i = 0; i < n; i++) {
       uint8_t *b = bufs[i];
       if (msgs[i].msg_len != PKT || (b[1] & 0x7f) >= 72) continue; /* RTCP and others */
@@ -104,6 +114,7 @@ int main(int argc, char **argv) {
   if (argc < 3) return 2;
   int duration_ms = atoi(argv[1]);
   int pps = atoi(argv[2]);
+  raw_mode = argc > 3 && strcmp(argv[3], "raw") == 0;
   hist = calloc(HIST_US, sizeof *hist);
 
   sock = socket(AF_INET, SOCK_DGRAM, 0);
@@ -126,10 +137,19 @@ int main(int argc, char **argv) {
   FILE *f = fopen(line, "r");
   if (!f || fscanf(f, "%d", &nstreams) != 1 || nstreams <= 0) return 3;
   ports = calloc(nstreams, sizeof *ports);
+  int *pts = calloc(nstreams, sizeof *pts);
+  int *lens = calloc(nstreams, sizeof *lens);
+  uint8_t (*payloads)[1400] = calloc(nstreams, 1400);
   for (int i = 0; i < nstreams; i++) {
     int p;
     if (fscanf(f, "%d", &p) != 1) return 4;
     ports[i] = (uint16_t)p;
+    if (raw_mode) {
+      static char hex[2900];
+      if (fscanf(f, "%d %2899s", &pts[i], hex) != 2) return 4;
+      lens[i] = (int)(strlen(hex) / 2);
+      for (int k = 0; k < lens[i]; k++) sscanf(hex + 2 * k, "%2hhx", &payloads[i][k]);
+    }
   }
   fclose(f);
   rx_count = calloc(nstreams, sizeof *rx_count);
@@ -141,7 +161,7 @@ int main(int argc, char **argv) {
 
   /* per stream: destination, RTP header state */
   struct sockaddr_in *dst = calloc(nstreams, sizeof *dst);
-  uint8_t (*pkts)[PKT] = calloc(nstreams, PKT);
+  uint8_t (*pkts)[12 + 1400] = calloc(nstreams, 12 + 1400);
   uint32_t *ctr = calloc(nstreams, sizeof *ctr);
   for (int s = 0; s < nstreams; s++) {
     dst[s].sin_family = AF_INET;
@@ -149,10 +169,11 @@ int main(int argc, char **argv) {
     dst[s].sin_port = htons(ports[s]);
     uint8_t *b = pkts[s];
     b[0] = 0x80;
-    b[1] = 0; /* PCMU */
+    b[1] = raw_mode ? (uint8_t)pts[s] : 0; /* PCMU */
     uint32_t ssrc = htonl(0x10000000u + s);
     memcpy(b + 8, &ssrc, 4);
-    memset(b + 12, 0xff, PAYLOAD);
+    if (raw_mode) memcpy(b + 12, payloads[s], lens[s]);
+    else memset(b + 12, 0xff, PAYLOAD);
   }
   int interval_ms = 1000 / pps;
   struct mmsghdr msgs[BATCH];
@@ -172,16 +193,19 @@ int main(int argc, char **argv) {
       uint8_t *b = pkts[s];
       uint32_t c = ctr[s]++;
       uint16_t seq = htons((uint16_t)c);
-      uint32_t rts = htonl(c * 160u);
+      /* 20 ms of RTP clock: 160 at 8 kHz, 960 for Opus (48 kHz) */
+      uint32_t rts = htonl(c * (raw_mode && pts[s] >= 96 ? 960u : 160u));
       memcpy(b + 2, &seq, 2);
       memcpy(b + 4, &rts, 4);
-      uint32_t si = (uint32_t)s;
-      memcpy(b + 12, &si, 4);
-      memcpy(b + 16, &c, 4);
-      uint64_t t = now_ns();
-      memcpy(b + 20, &t, 8);
+      if (!raw_mode) {
+        uint32_t si = (uint32_t)s;
+        memcpy(b + 12, &si, 4);
+        memcpy(b + 16, &c, 4);
+        uint64_t t = now_ns();
+        memcpy(b + 20, &t, 8);
+      }
       iov[nb].iov_base = b;
-      iov[nb].iov_len = PKT;
+      iov[nb].iov_len = raw_mode ? 12 + lens[s] : PKT;
       memset(&msgs[nb], 0, sizeof msgs[nb]);
       msgs[nb].msg_hdr.msg_name = &dst[s];
       msgs[nb].msg_hdr.msg_namelen = sizeof dst[s];
@@ -201,6 +225,7 @@ int main(int argc, char **argv) {
   usleep(400000);
   stop_rx = 1;
   pthread_join(rx, NULL);
+  if (raw_mode) received = raw_received;
   printf("sent=%llu received=%llu dup=%llu p50_us=%llu p99_us=%llu max_us=%llu late_slots=%llu\n",
          (unsigned long long)sent, (unsigned long long)received, (unsigned long long)dups,
          (unsigned long long)pct(0.5), (unsigned long long)pct(0.99), (unsigned long long)maxlat,

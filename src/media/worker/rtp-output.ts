@@ -30,29 +30,35 @@ export interface RtpOutputOptions {
 /** Generated audio continues the previous generated packet's timestamps when it follows within this many packet durations. */
 const CONTINUITY_PACKETS = 2.5;
 
+// 32-bit state lives in a Uint32Array and times in a Float64Array: V8 boxes a
+// number above 2^30 (or a fraction) stored in a plain field, so keeping them in
+// typed arrays is what makes forwarding allocation-free.
+const LAST_TS = 0;
+const TS_OFFSET = 1;
+const GEN_NEXT_TS = 2;
+const SOURCE_SSRC = 3;
+const LAST_TS_AT = 0;
+const LAST_GEN_AT = 1;
+
 export class RtpOutput {
   readonly ssrc: number;
   #clockRate: number;
   #lastSeq: number;
-  #lastTs: number;
-  #lastTsAt = 0;
+  readonly #u32 = new Uint32Array(4);
+  readonly #f64 = new Float64Array(2);
   #started = false;
   #haveSource = false;
-  #sourceSsrc = 0;
   #seqOffset = 0;
   #seqMapped = false;
-  #tsOffset = 0;
   #tsMapped = false;
   #genContinuous = false;
-  #genNextTs = 0;
-  #lastGenAt = 0;
   #lastMarker = false;
 
   constructor(options: RtpOutputOptions) {
     this.ssrc = options.ssrc >>> 0;
     this.#clockRate = options.clockRate;
     this.#lastSeq = (options.initialSeq - 1) & 0xffff;
-    this.#lastTs = options.initialTs >>> 0;
+    this.#u32[LAST_TS] = options.initialTs >>> 0;
   }
 
   /** RTP clock rate (changes when the codec does, e.g. after a re-INVITE). */
@@ -79,7 +85,7 @@ export class RtpOutput {
 
   /** Timestamp of the newest packet sent. */
   get lastTimestamp(): number {
-    return this.#lastTs;
+    return this.#u32[LAST_TS] as number;
   }
 
   /** Whether the last `nextAudioTs` started a new run (set the marker bit). */
@@ -89,8 +95,9 @@ export class RtpOutput {
 
   /** The stream's RTP timestamp at `nowMs`: the newest one sent, moved on by the elapsed time. */
   timestampAt(nowMs: number): number {
-    if (!this.#started) return this.#lastTs;
-    return (this.#lastTs + Math.round(((nowMs - this.#lastTsAt) * this.#clockRate) / 1000)) >>> 0;
+    const last = this.#u32[LAST_TS] as number;
+    if (!this.#started) return last;
+    return (last + Math.round(((nowMs - (this.#f64[LAST_TS_AT] as number)) * this.#clockRate) / 1000)) >>> 0;
   }
 
   /** Makes the next relayed packet start a new mapping (e.g. after the peer leg changed). */
@@ -104,9 +111,10 @@ export class RtpOutput {
    * `buf` (its received `inSsrc`, `inSeq`, `inTs`) in place.
    */
   forward(buf: Uint8Array, inSsrc: number, inSeq: number, inTs: number, nowMs: number): void {
-    if (!this.#haveSource || inSsrc !== this.#sourceSsrc) {
+    const u = this.#u32;
+    if (!this.#haveSource || inSsrc !== u[SOURCE_SSRC]) {
       this.#haveSource = true;
-      this.#sourceSsrc = inSsrc;
+      u[SOURCE_SSRC] = inSsrc;
       this.#seqMapped = false;
       this.#tsMapped = false;
     }
@@ -116,18 +124,18 @@ export class RtpOutput {
       this.#seqMapped = true;
     }
     if (!this.#tsMapped) {
-      this.#tsOffset = (this.timestampAt(nowMs) - inTs) >>> 0;
+      u[TS_OFFSET] = this.timestampAt(nowMs) - inTs;
       this.#tsMapped = true;
       rebased = true;
     }
     const seq = (inSeq + this.#seqOffset) & 0xffff;
-    const ts = (inTs + this.#tsOffset) >>> 0;
+    const ts = (inTs + (u[TS_OFFSET] as number)) >>> 0;
     rewriteRtpHeader(buf, this.ssrc, seq, ts);
     if (rebased) setRtpMarker(buf, true);
     if (!this.#started || ((seq - this.#lastSeq) & 0xffff) < 0x8000) this.#lastSeq = seq;
-    if (!this.#started || ((ts - this.#lastTs) | 0) >= 0) {
-      this.#lastTs = ts;
-      this.#lastTsAt = nowMs;
+    if (!this.#started || ((ts - (u[LAST_TS] as number)) | 0) >= 0) {
+      u[LAST_TS] = ts;
+      this.#f64[LAST_TS_AT] = nowMs;
     }
     this.#started = true;
     this.#genContinuous = false;
@@ -149,23 +157,52 @@ export class RtpOutput {
    * stream's timestamp now (then {@link lastMarker} is true).
    */
   nextAudioTs(nowMs: number, ticks: number): number {
-    let ts: number;
+    this.#advanceAudio(nowMs, ticks);
+    return this.#u32[LAST_TS] as number;
+  }
+
+  /**
+   * Writes the 12-byte header of a generated audio packet of `ticks` RTP
+   * ticks into `buf` (next sequence number, timestamp as {@link nextAudioTs},
+   * marker at the start of a run). The allocation-free form for the tick.
+   */
+  writeAudioHeader(buf: Uint8Array, payloadType: number, nowMs: number, ticks: number): void {
+    this.#advanceAudio(nowMs, ticks);
+    const seq = this.nextSeq();
+    const u = this.#u32;
+    buf[0] = 0x80;
+    buf[1] = (this.#lastMarker ? 0x80 : 0) | (payloadType & 0x7f);
+    buf[2] = seq >>> 8;
+    buf[3] = seq & 0xff;
+    const ts = u[LAST_TS] as number;
+    buf[4] = ts >>> 24;
+    buf[5] = (ts >>> 16) & 0xff;
+    buf[6] = (ts >>> 8) & 0xff;
+    buf[7] = ts & 0xff;
+    const ssrc = this.ssrc;
+    buf[8] = ssrc >>> 24;
+    buf[9] = (ssrc >>> 16) & 0xff;
+    buf[10] = (ssrc >>> 8) & 0xff;
+    buf[11] = ssrc & 0xff;
+  }
+
+  #advanceAudio(nowMs: number, ticks: number): void {
+    const u = this.#u32;
+    const f = this.#f64;
     const packetMs = (ticks * 1000) / this.#clockRate;
-    if (this.#genContinuous && nowMs - this.#lastGenAt <= CONTINUITY_PACKETS * packetMs) {
-      ts = this.#genNextTs;
+    if (this.#genContinuous && nowMs - (f[LAST_GEN_AT] as number) <= CONTINUITY_PACKETS * packetMs) {
+      u[LAST_TS] = u[GEN_NEXT_TS] as number;
       this.#lastMarker = false;
     } else {
-      ts = this.timestampAt(nowMs);
+      u[LAST_TS] = this.timestampAt(nowMs);
       this.#lastMarker = true;
     }
-    this.#genNextTs = (ts + ticks) >>> 0;
-    this.#lastGenAt = nowMs;
-    this.#lastTs = ts;
-    this.#lastTsAt = nowMs;
+    u[GEN_NEXT_TS] = (u[LAST_TS] as number) + ticks;
+    f[LAST_GEN_AT] = nowMs;
+    f[LAST_TS_AT] = nowMs;
     this.#tsMapped = false;
     this.#genContinuous = true;
     this.#started = true;
-    return ts;
   }
 }
 

@@ -62,8 +62,10 @@ export class TickScheduler {
 
   #schedule(): void {
     const delay = Math.max(0, this.#dueAt - this.#clock.now());
-    this.#timer = this.#clock.setTimeout(() => this.#run(), delay);
+    this.#timer = this.#clock.setTimeout(this.#runBound, delay);
   }
+
+  readonly #runBound = (): void => this.#run();
 
   #run(): void {
     if (!this.#running) return;

@@ -403,13 +403,12 @@ export class WorkerEndpoint {
     const out = this.out;
     const bufs = this.#buffers as PacketBuffers;
     const buf = bufs.take();
-    const ts = out.nextAudioTs(now, ticks);
-    writeRtpHeader(buf, payloadType, out.lastMarker, out.nextSeq(), ts, out.ssrc);
+    out.writeAudioHeader(buf, payloadType, now, ticks);
     for (let i = 0; i < bytes; i++) buf[12 + i] = payload[i] as number;
     (this.#rtp as MediaSocket).send(bufs.commit(12 + bytes), this.#dstPort, this.#dstAddress);
     this.packetsSent++;
     this.octetsSent += bytes;
-    this.#tx.onPacketSent(bytes, ts, now);
+    this.#tx.onPacketSent(bytes, out.lastTimestamp, now);
   };
 
   #sendTelephoneEvents(packets: TelephoneEventPacket[], now: number): void {
