@@ -43,7 +43,10 @@ const PPS = 50;
 const LOSS_LIMIT = 1e-4;
 /** A relay that falls behind queues packets in its socket buffers (lossless for a while): p99 tells. */
 const P99_LIMIT_US = 20_000;
-const STEPS = [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2300, 2600, 3000];
+const STEPS = process.env.BENCH_STEPS
+  ? process.env.BENCH_STEPS.split(',').map(Number)
+  : [200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800, 2000, 2300, 2600, 3000];
+const ONLY = process.env.BENCH_ONLY; // 'plain' | 'engine' (debugging)
 const MAX_BENCH_MS = 10 * 60_000;
 const started = Date.now();
 
@@ -298,6 +301,11 @@ async function runEngine(exe: string, workerScript: string, calls: number): Prom
   const stats = await engine.workerStats();
   await engine.close();
   const relayed = stats.reduce((s, w) => s + w.relayedPackets, 0);
+  if (process.env.BENCH_DEBUG) {
+    process.stdout.write(
+      `  workers: ${stats.map((w) => `#${w.index} ${w.endpoints} endpoints, relayed ${w.relayedPackets}, max tick lag ${w.maxLagMs.toFixed(1)} ms, late ticks ${w.lateTicks}`).join('; ')}\n`,
+    );
+  }
   return {
     ...result,
     calls,
@@ -311,8 +319,9 @@ async function runEngine(exe: string, workerScript: string, calls: number): Prom
 // ------------------------------------------------------------------ the ladder
 
 function line(who: string, r: StepResult): void {
+  const usPerPacket = ((r.cpuPercent / 100) * 1e6) / Math.max(1, r.relayedPps);
   process.stdout.write(
-    `${who.padEnd(7)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}%  gen late slots ${r.lateSlots}\n`,
+    `${who.padEnd(7)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}% (${usPerPacket.toFixed(1)} µs/pkt)  gen late slots ${r.lateSlots}\n`,
   );
 }
 
@@ -327,10 +336,16 @@ async function ladder(
       process.stdout.write(`${who}: time budget spent, stopping the ladder\n`);
       break;
     }
-    const r = await run(calls);
-    all.push(r);
+    const passes = (x: StepResult) => x.loss <= LOSS_LIMIT && x.p99 <= P99_LIMIT_US;
+    let r = await run(calls);
     line(who, r);
-    if (r.loss > LOSS_LIMIT || r.p99 > P99_LIMIT_US) break;
+    if (!passes(r)) {
+      // a noisy neighbour can sink one step: each relay gets one retry per step
+      r = await run(calls);
+      line(`${who}²`, r);
+    }
+    all.push(r);
+    if (!passes(r)) break;
     best = r;
   }
   return { best, all };
@@ -460,8 +475,9 @@ process.stdout.write(
       ' ',
     )}; ${STEP_MS} ms per step, a step passes with loss ≤ ${LOSS_LIMIT * 100}% and p99 ≤ ${P99_LIMIT_US / 1000} ms\n`,
 );
-const plain = await ladder('plain', (c) => runPlain(exe, c));
-const engine = await ladder('engine', (c) => runEngine(exe, workerScript, c));
+const none = { best: undefined, all: [] as StepResult[] };
+const plain = ONLY === 'engine' ? none : await ladder('plain', (c) => runPlain(exe, c));
+const engine = ONLY === 'plain' ? none : await ladder('engine', (c) => runEngine(exe, workerScript, c));
 const pb = plain.best;
 const eb = engine.best;
 let engineAtPlain: StepResult | undefined;
