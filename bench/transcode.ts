@@ -28,7 +28,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
-import { createCodec, createCodecSync, encodeUlaw } from '../src/media/codecs/index.js';
+import { createCodec, createCodecSync } from '../src/media/codecs/index.js';
 import {
   type CodecSpec,
   createMediaEngine,
