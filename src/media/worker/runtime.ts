@@ -146,6 +146,7 @@ export class MediaWorkerRuntime {
           lateTicks: s.lateTicks,
           skippedTicks: s.skippedTicks,
           maxLagMs: s.maxLagMs,
+          lagHistogram: Array.from(s.lagHistogram),
           meanTickUs: s.ticks > 0 ? (s.busyMs * 1000) / s.ticks : 0,
           relayedPackets: this.#relayed,
         };

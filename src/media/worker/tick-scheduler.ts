@@ -35,6 +35,8 @@ export class TickScheduler {
   maxLagMs = 0;
   /** Sum of the time spent inside `onTick`, ms. */
   busyMs = 0;
+  /** Ticks by lag behind schedule in whole ms (the last bucket: 255 ms and more). */
+  readonly lagHistogram = new Uint32Array(256);
 
   constructor(options: TickSchedulerOptions) {
     this.#clock = options.clock;
@@ -80,6 +82,8 @@ export class TickScheduler {
     for (let n = 0; n < this.#maxCatchUp && this.#dueAt <= now && this.#running; n++) {
       const lag = now - this.#dueAt;
       if (lag > this.maxLagMs) this.maxLagMs = lag;
+      const bucket = lag < 255 ? Math.floor(lag) : 255;
+      this.lagHistogram[bucket] = (this.lagHistogram[bucket] as number) + 1;
       if (lag > p) this.lateTicks++;
       this.ticks++;
       const due = this.#dueAt;

@@ -157,6 +157,8 @@ export interface WorkerStats {
   skippedTicks: number;
   /** Largest lag of a tick behind its schedule, ms. */
   maxLagMs: number;
+  /** Ticks by lag behind schedule in whole ms (index 255: 255 ms or more). */
+  lagHistogram: number[];
   /** Mean CPU time of a tick, µs. */
   meanTickUs: number;
   /** Packets relayed without termination. */
