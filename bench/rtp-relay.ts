@@ -270,6 +270,7 @@ const TE = { encodingName: 'telephone-event', clockRate: 8000, payloadType: 101 
 
 async function runEngine(exe: string, workerScript: string, calls: number): Promise<StepResult> {
   const engine = await createMediaEngine({
+    ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}),
     workerScript,
     bindAddress: '127.0.0.1',
     portRange: { min: 20000, max: 29999 },
