@@ -20,6 +20,10 @@
  *   With `raw`, each line of the ports file is "PORT PT HEXPAYLOAD": the
  *   payload is sent as given (e.g. an Opus packet for a transcoding leg), no
  *   stamp is written into it, and the sink only counts datagrams.
+ * Streams start one after another over the first RAMP_MS (as calls do; a
+ * relay learning 1000 sources in the same millisecond is an artefact), and
+ * latency is recorded for packets sent after the ramp; loss counts everything.
+ *
  * Prints: "sent=S received=R dup=D p50_us=X p99_us=Y max_us=Z late_slots=L"
  */
 #define _GNU_SOURCE
@@ -40,6 +44,7 @@
 #define PKT (12 + PAYLOAD)
 #define BATCH 64
 #define HIST_US 200000
+#define RAMP_MS 1000
 
 static int sock;
 static int nstreams;
@@ -47,7 +52,8 @@ static uint16_t *ports;
 static volatile int stop_rx = 0;
 static uint64_t *rx_count;
 static uint32_t *hist;
-static uint64_t received = 0, dups = 0, maxlat = 0, overflow = 0;
+static uint64_t received = 0, dups = 0, maxlat = 0, overflow = 0, timed = 0;
+static uint64_t measure_from_ns = 0;
 static uint32_t *last_ctr;
 static int raw_mode = 0;
 static uint64_t raw_received = 0;
@@ -92,6 +98,8 @@ static void *rx_main(void *arg) {
       received++;
       if (c == last_ctr[s]) dups++;
       last_ctr[s] = c;
+      if (sent < measure_from_ns) continue;
+      timed++;
       uint64_t us = (t - sent) / 1000;
       if (us > maxlat) maxlat = us;
       if (us < HIST_US) hist[us]++;
@@ -102,7 +110,7 @@ static void *rx_main(void *arg) {
 }
 
 static uint64_t pct(double p) {
-  uint64_t want = (uint64_t)(p * (double)received), acc = 0;
+  uint64_t want = (uint64_t)(p * (double)timed), acc = 0;
   for (int i = 0; i < HIST_US; i++) {
     acc += hist[i];
     if (acc > want) return i;
@@ -180,6 +188,7 @@ int main(int argc, char **argv) {
   struct iovec iov[BATCH];
   uint64_t sent = 0, late_slots = 0;
   uint64_t t0 = now_ns() + 2000000;
+  measure_from_ns = t0 + (uint64_t)RAMP_MS * 1000000ull;
   int slots = duration_ms;
   for (int k = 0; k < slots; k++) {
     uint64_t due = t0 + (uint64_t)k * 1000000ull;
@@ -190,6 +199,7 @@ int main(int argc, char **argv) {
     int nb = 0;
     /* streams with index ≡ phase (mod interval) send in this slot */
     for (int s = phase; s < nstreams; s += interval_ms) {
+      if ((long)s * RAMP_MS > (long)k * nstreams) break; /* not started yet (streams start in index order) */
       uint8_t *b = pkts[s];
       uint32_t c = ctr[s]++;
       uint16_t seq = htons((uint16_t)c);
