@@ -29,11 +29,12 @@
  * Debugging knobs (environment): BENCH_STEPS=200,400 BENCH_ONLY=plain|engine
  * BENCH_WORKERS=n BENCH_DEBUG=1 (per-worker figures).
  */
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
 import {
@@ -45,6 +46,7 @@ import {
   MediaWorkerRuntime,
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
+import { ROOT } from './lib/paths.js';
 import { median, opsPerSecond, printResult } from './lib/stats.js';
 
 const STEP_MS = 4000;
@@ -60,15 +62,7 @@ const MAX_BENCH_MS = 10 * 60_000;
 const started = Date.now();
 
 /** The repository root: this file runs bundled from node_modules/.cache, so walk up to package.json. */
-function repoRoot(): string {
-  let dir = import.meta.dirname ?? process.cwd();
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
-const ROOT = repoRoot();
+
 const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
 /**
  * The load generator runs at a raised priority when the system allows it

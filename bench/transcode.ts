@@ -24,11 +24,12 @@
  * 80% doing nothing but native libopus encode + decode (no jitter buffer, no
  * packets, no sockets) — a ceiling, not a peer that could actually run.
  */
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
 import { createCodec, createCodecSync } from '../src/media/codecs/index.js';
@@ -43,6 +44,7 @@ import {
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
 import { speechLike } from '../test/media/codecs/signals.js';
+import { ROOT } from './lib/paths.js';
 import { median, opsPerSecond, printResult } from './lib/stats.js';
 
 const STEP_MS = 5000;
@@ -52,15 +54,6 @@ const MAX_BENCH_MS = 8 * 60_000;
 const started = Date.now();
 const CORES = availableParallelism();
 
-function repoRoot(): string {
-  let dir = import.meta.dirname ?? process.cwd();
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bench'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
-const ROOT = repoRoot();
 const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
 /**
  * The load generator runs at a raised priority when the system allows it
