@@ -9,6 +9,8 @@ export default defineConfig({
     media: 'src/media/index.ts',
     acd: 'src/acd/index.ts',
     cli: 'src/api/cli/main.ts',
+    // the media worker thread's script: found next to the module that starts it (src/media/worker/worker-script.ts)
+    'media-worker': 'src/media/worker/worker-main.ts',
   },
   format: ['esm', 'cjs'],
   dts: {

@@ -14,6 +14,7 @@
  * - L16, the other resampler pairs and the DTMF detector alone (their own figures).
  * Ends with one RESULT line: Opus 48 kHz encode µs/frame vs native libopus.
  */
+
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ import {
   ulawToLinear,
 } from '../src/media/codecs/index.js';
 import { speechLike } from '../test/media/codecs/signals.js';
+import { BENCH_DIR } from './lib/paths.js';
 import { compareRates, median, opsPerSecond, printResult } from './lib/stats.js';
 
 const ROUNDS = 5;
@@ -189,7 +191,7 @@ process.stdout.write(`\n-- Opus (WASM libopus 1.4 via opusscript + opus-decoder)
 function buildNative(dir: string): string | undefined {
   const exe = join(dir, 'opus-bench');
   try {
-    execFileSync('cc', ['-O2', '-o', exe, join(import.meta.dirname, 'native', 'opus-bench.c'), '-lopus'], {
+    execFileSync('cc', ['-O2', '-o', exe, join(BENCH_DIR, 'native', 'opus-bench.c'), '-lopus'], {
       stdio: 'ignore',
     });
     return exe;

@@ -2,9 +2,7 @@
  * Internal records of the ACD: queues, agents, interactions and the entries that place
  * an interaction in a queue's priority buckets. Not exported from the unit.
  */
-import type { ClockTimer, Random } from '../core/index.js';
-import type { HeapSlot } from './indexed-heap.js';
-import { IndexedHeap } from './indexed-heap.js';
+import { type ClockTimer, type HeapSlot, IndexedHeap, type Random } from '../core/index.js';
 import { RollingStats } from './rolling-stats.js';
 import type {
   AgentCandidate,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { StrowgerError } from './errors.js';
-import { MinHeap } from './heap.js';
+import { IndexedHeap } from './indexed-heap.js';
 
 /** A scheduled callback. `cancel()` is idempotent. */
 export interface ClockTimer {
@@ -72,6 +72,7 @@ export class RealClock implements Clock {
 export const realClock: Clock = new RealClock();
 
 interface FakeTimer {
+  heapIndex: number;
   due: number;
   seq: number;
   fn: () => void;
@@ -97,7 +98,7 @@ export class FakeClock implements Clock {
   readonly #wallOffset: number;
   #seq = 0;
   #live = 0;
-  readonly #heap = new MinHeap<FakeTimer>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
+  readonly #heap = new IndexedHeap<FakeTimer>((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq));
 
   constructor(options: FakeClockOptions = {}) {
     this.#now = options.start ?? 0;
@@ -128,7 +129,6 @@ export class FakeClock implements Clock {
 
   /** Due time of the next live timer, or undefined. */
   nextTimerAt(): number | undefined {
-    this.#dropCancelled();
     return this.#heap.peek()?.due;
   }
 
@@ -137,7 +137,6 @@ export class FakeClock implements Clock {
     if (!(ms >= 0)) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'advance(ms) needs ms >= 0');
     const target = this.#now + ms;
     for (;;) {
-      this.#dropCancelled();
       const t = this.#heap.peek();
       if (!t || t.due > target) break;
       this.#fire(t);
@@ -150,7 +149,6 @@ export class FakeClock implements Clock {
     const target = this.#now + ms;
     await flushMicrotasks();
     for (;;) {
-      this.#dropCancelled();
       const t = this.#heap.peek();
       if (!t || t.due > target) break;
       this.#fire(t);
@@ -162,7 +160,6 @@ export class FakeClock implements Clock {
 
   /** Fires the next timer (moving time to it); returns false when none is pending. */
   runNext(): boolean {
-    this.#dropCancelled();
     const t = this.#heap.peek();
     if (!t) return false;
     this.#fire(t);
@@ -177,6 +174,7 @@ export class FakeClock implements Clock {
 
   #schedule(fn: () => void, ms: number, interval: number): ClockTimer {
     const t: FakeTimer = {
+      heapIndex: -1,
       due: this.#now + Math.max(0, ms),
       seq: this.#seq++,
       fn,
@@ -191,6 +189,7 @@ export class FakeClock implements Clock {
         if (t.cancelled || t.done) return;
         t.cancelled = true;
         this.#live--;
+        this.#heap.remove(t); // O(log n): long simulations do not accumulate cancelled timers
       },
       get pending() {
         return !t.cancelled && !t.done;
@@ -210,14 +209,6 @@ export class FakeClock implements Clock {
       this.#live--;
     }
     t.fn();
-  }
-
-  #dropCancelled(): void {
-    for (;;) {
-      const t = this.#heap.peek();
-      if (!t?.cancelled) return;
-      this.#heap.pop();
-    }
   }
 }
 

@@ -12,7 +12,8 @@ export interface Random {
 
 /** Cryptographically strong randomness (the default for tags, branches, nonces). */
 export const cryptoRandom: Random = Object.freeze({
-  next: () => randomInt(0, 2 ** 48) / 2 ** 48,
+  // 48 random bits (randomInt only allows ranges below 2^48, so read the bytes)
+  next: () => randomBytes(6).readUIntBE(0, 6) / 2 ** 48,
   int: (max: number) => randomInt(0, max),
   bytes: (n: number) => new Uint8Array(randomBytes(n)),
 });

@@ -97,3 +97,25 @@ describe('RealClock', () => {
     expect(clock.now()).toBeGreaterThanOrEqual(a);
   });
 });
+
+describe('FakeClock memory', () => {
+  it('cancelled timers leave the queue at once (long simulations do not accumulate them)', () => {
+    const clock = new FakeClock();
+    for (let i = 0; i < 10_000; i++) clock.setTimeout(() => {}, 1_000_000 + i).cancel();
+    expect(clock.pendingTimers).toBe(0);
+    expect(clock.nextTimerAt()).toBeUndefined();
+    const keep = clock.setTimeout(() => {}, 5);
+    const drop = clock.setTimeout(() => {}, 3);
+    drop.cancel();
+    expect(clock.nextTimerAt()).toBe(5);
+    let n = 0;
+    const every = clock.setInterval(() => {
+      n++;
+      if (n === 3) every.cancel();
+    }, 10);
+    clock.advance(100);
+    expect(n).toBe(3);
+    expect(keep.pending).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

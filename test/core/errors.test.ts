@@ -63,3 +63,14 @@ describe('random', () => {
     expect(randomToken(cryptoRandom)).not.toBe(randomToken(cryptoRandom));
   });
 });
+
+describe('cryptoRandom', () => {
+  it('next() returns floats in [0, 1) and int() integers in range', () => {
+    const xs = Array.from({ length: 2000 }, () => cryptoRandom.next());
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...xs)).toBeLessThan(1);
+    expect(new Set(xs).size).toBeGreaterThan(1990);
+    for (let i = 0; i < 100; i++) expect(cryptoRandom.int(7)).toBeLessThan(7);
+    expect(cryptoRandom.bytes(16)).toHaveLength(16);
+  });
+});

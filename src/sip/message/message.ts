@@ -57,6 +57,8 @@ export interface Field {
   value: string;
   /** where the value started in the parsed message head (for error offsets) */
   at?: number;
+  /** the value joined continuation lines, so it is not one span of the head */
+  folded?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);

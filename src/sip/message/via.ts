@@ -150,8 +150,10 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
   i = skipLws(s, i, end);
   let host: string;
   if (s.charCodeAt(i) === 91) {
-    const close = s.indexOf(']', i);
-    if (close < 0 || close >= end) fail('IPv6 reference without "]"', i);
+    // bounded search: the value may be a span of a whole message (many Via lines)
+    let close = i + 1;
+    while (close < end && s.charCodeAt(close) !== 93) close++;
+    if (close >= end) fail('IPv6 reference without "]"', i);
     host = s.slice(i + 1, close);
     if (!isIPv6(host)) fail('invalid IPv6 address in Via', i + 1);
     i = close + 1;

@@ -154,8 +154,10 @@ export function parseMessage(
       let b = pos;
       while (b < le && (head.charCodeAt(b) === 32 || head.charCodeAt(b) === 9)) b++;
       while (le > b && (head.charCodeAt(le - 1) === 32 || head.charCodeAt(le - 1) === 9)) le--;
-      if (le > b)
+      if (le > b) {
         prev.value = prev.value.length === 0 ? head.slice(b, le) : `${prev.value} ${head.slice(b, le)}`;
+        prev.folded = true; // the value is no longer one span of the head
+      }
       pos = e + 1;
       continue;
     }
@@ -307,6 +309,11 @@ function checkVersion(v: string, offset: number): void {
     throw new SipParseError(`SIP version ${v} is not supported`, { offset, status: 505 });
 }
 
+/** Runs a value parser on the field's span of the head (one flat string), or on the value when it was folded. */
+function inPlace<T>(parse: (s: string, start?: number, end?: number) => T, head: string, f: Field): T {
+  return f.folded || f.at === undefined ? parse(f.value) : parse(head, f.at, f.at + f.value.length);
+}
+
 function duplicate(f: Field, at: number, head: string, start: number): never {
   throw new SipParseError(`more than one ${f.name} header`, {
     offset: byteOffset(head, start, at),
@@ -345,7 +352,13 @@ function validateHeaders(msg: SipRequest | SipResponse, fields: Field[], head: s
       case 'via':
         try {
           if (vias === undefined) vias = [];
-          if (f.value.indexOf(',') < 0) vias.push(parseVia(f.value));
+          // parse in place in the (flat) head when the value is one span of it: faster than on a slice
+          if (f.value.indexOf(',') < 0)
+            vias.push(
+              f.folded
+                ? parseVia(f.value)
+                : parseVia(head, f.at as number, (f.at as number) + f.value.length),
+            );
           else for (const part of splitList(f.value)) vias.push(parseVia(part));
         } catch (err) {
           headerError(err, 'Via', (fields[i] as Field).at as number, head, start);
@@ -389,9 +402,9 @@ function validateHeaders(msg: SipRequest | SipResponse, fields: Field[], head: s
   msg._via = vias;
   let i = iFrom;
   try {
-    msg._from = parseNameAddr((fields[i] as Field).value);
+    msg._from = inPlace(parseNameAddr, head, fields[i] as Field);
     i = iTo;
-    msg._to = parseNameAddr((fields[i] as Field).value);
+    msg._to = inPlace(parseNameAddr, head, fields[i] as Field);
   } catch (err) {
     headerError(err, i === iFrom ? 'From' : 'To', (fields[i] as Field).at as number, head, start);
   }

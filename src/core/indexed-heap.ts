@@ -5,8 +5,8 @@ export interface HeapSlot {
 
 /**
  * A binary min-heap whose items carry their own index, so removing an arbitrary item
- * (a caller who hangs up in the middle of the queue) is O(log n) instead of core
- * MinHeap's O(n) search. An item may sit in one IndexedHeap at a time.
+ * (a caller who hangs up in the middle of a queue, a cancelled timer) is O(log n) instead of
+ * {@link MinHeap}'s O(n) search. An item may sit in one IndexedHeap at a time.
  */
 export class IndexedHeap<T extends HeapSlot> {
   readonly #items: T[] = [];

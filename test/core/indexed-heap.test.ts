@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IndexedHeap } from '../../src/acd/indexed-heap.js';
+import { IndexedHeap } from '../../src/core/index.js';
 
 interface Item {
   heapIndex: number;

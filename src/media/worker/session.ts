@@ -1,0 +1,91 @@
+/**
+ * The host side of a connection between two endpoints of one worker: a relay
+ * (same codec, packets forwarded with rewritten headers) or a transcoding
+ * session (decode → resample → encode on the tick). Closing a session
+ * disconnects the legs; the endpoints stay open (e.g. to play a prompt or be
+ * connected elsewhere).
+ */
+import { TypedEmitter } from '../../core/index.js';
+import type { MediaEndpoint } from './endpoint.js';
+import type { EndReason } from './types.js';
+
+export type MediaSessionEvents = {
+  /** The session ended, for whatever reason (then `close`). */
+  ended: [reason: EndReason];
+  close: [];
+};
+
+/** @internal */
+export interface SessionLink {
+  /** Asks the worker to disconnect (unless it is gone). */
+  disconnect(session: MediaSession): Promise<void>;
+  released(session: MediaSession): void;
+}
+
+export class MediaSession extends TypedEmitter<MediaSessionEvents> {
+  readonly id: number;
+  readonly kind: 'relay' | 'transcode';
+  readonly a: MediaEndpoint;
+  readonly b: MediaEndpoint;
+  readonly #link: SessionLink;
+  #ended = false;
+  #closing: Promise<void> | undefined;
+
+  /** @internal (created by `MediaEngine.relay/transcode/connect`) */
+  constructor(
+    id: number,
+    kind: 'relay' | 'transcode',
+    a: MediaEndpoint,
+    b: MediaEndpoint,
+    link: SessionLink,
+  ) {
+    super();
+    this.id = id;
+    this.kind = kind;
+    this.a = a;
+    this.b = b;
+    this.#link = link;
+  }
+
+  /** Index of the worker both legs live in. */
+  get workerIndex(): number {
+    return this.a.workerIndex;
+  }
+
+  get closed(): boolean {
+    return this.#ended || this.#closing !== undefined;
+  }
+
+  /** Disconnects the two legs (they stay open). Idempotent. */
+  close(): Promise<void> {
+    return this._end('closed', true);
+  }
+
+  /** @internal */
+  _end(reason: EndReason, tellWorker: boolean): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (this.#ended) return Promise.resolve();
+    this.#closing = (async () => {
+      if (tellWorker) {
+        try {
+          await this.#link.disconnect(this);
+        } catch {
+          // the worker died meanwhile: nothing left to disconnect
+        }
+      }
+      this.#finish(reason);
+    })();
+    if (!tellWorker) this.#finish(reason);
+    return this.#closing;
+  }
+
+  #finish(reason: EndReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.a._session === this) this.a._session = undefined;
+    if (this.b._session === this) this.b._session = undefined;
+    this.#link.released(this);
+    this.safeEmit('ended', reason);
+    this.safeEmit('close');
+  }
+}

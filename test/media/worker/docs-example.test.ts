@@ -1,0 +1,65 @@
+/**
+ * The quick start of docs/media-engine.md, run as written (with in-process
+ * workers on a MemoryNetwork instead of threads, and an SDP offer/answer
+ * standing in for the signalling).
+ */
+import { describe, expect, it } from 'vitest';
+import { endpointOptionsFromStream } from '../../../src/media/worker/index.js';
+import { createAnswer, createOffer, negotiatedSession } from '../../../src/sdp/index.js';
+import { inProcessEngine, Phone } from './helpers.js';
+
+describe('docs/media-engine.md quick start', () => {
+  it('answers a call, connects a second leg, plays, sends DTMF and closes everything', async () => {
+    const { engine, clock, net } = await inProcessEngine({ workers: 2 });
+    // the caller's offer: Opus and PCMU with telephone-event
+    const offer = createOffer({
+      address: '10.0.0.7',
+      media: [
+        {
+          port: 7000,
+          codecs: [
+            { encodingName: 'opus', clockRate: 48000, channels: 2 },
+            { encodingName: 'PCMU', clockRate: 8000 },
+          ],
+          telephoneEvent: true,
+        },
+      ],
+    });
+
+    // inbound leg: create it, put its port in our answer, feed it what negotiation produced
+    const a = await engine.createEndpoint();
+    const answer = createAnswer(offer, {
+      address: a.local.address,
+      media: [
+        { port: a.local.rtpPort, codecs: [{ encodingName: 'PCMU', clockRate: 8000 }], telephoneEvent: true },
+      ],
+    });
+    const negotiated = negotiatedSession(offer, answer, 'answerer');
+    const [stream] = negotiated.streams;
+    if (!stream) throw new Error('no m= line negotiated');
+    await a.update(endpointOptionsFromStream(stream));
+
+    // outbound leg in the same worker, towards a G.711 A-law phone
+    const codecs = [{ encodingName: 'PCMA', clockRate: 8000, payloadType: 8 }];
+    const b = await engine.createEndpoint({ near: a, codecs, remote: { address: '10.0.0.8', port: 8000 } });
+    const session = await engine.connect(a, b); // relay if same codec, else transcode
+    expect(session.kind).toBe('transcode');
+
+    const caller = new Phone(net, '10.0.0.7', 7000);
+    const callee = new Phone(net, '10.0.0.8', 8000);
+    const playing = b.play({ tone: 'ringback', region: 'uk', durationMs: 200 });
+    const dtmf = a.sendDtmf('12');
+    await clock.advanceAsync(1500);
+    expect(await playing).toEqual({ completed: true });
+    expect(await dtmf).toEqual({ sent: 2, mode: 'rfc4733' });
+    expect(callee.rtp().length).toBeGreaterThan(50);
+    expect(caller.rtp().filter((p) => p.pt === 101).length).toBeGreaterThanOrEqual(8);
+
+    await session.close(); // disconnects; endpoints stay open
+    expect(a.closed || b.closed).toBe(false);
+    await a.close(); // RTCP BYE, sockets closed
+    await engine.close(); // every endpoint, every worker
+    expect(b.closed).toBe(true);
+    expect(net.boundCount).toBe(4); // only the two phones' sockets
+  });
+});
