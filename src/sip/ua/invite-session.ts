@@ -539,7 +539,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       const dialog = early.dialog;
       prackBody.then(
         (body) => this.#sendPrack(dialog, response, body),
-        (err) => this.#ua._report(err),
+        (err) => {
+          // an offer in a reliable provisional we cannot answer: give the call up (RFC 3262 §5)
+          this.#ua._report(err);
+          this.cancel();
+        },
       );
     }
     if (response.status >= 180 && response.status <= 182) this.emit('ringing', response);
@@ -667,6 +671,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.#noAnswer?.cancel();
     const sdp =
       response.body.length > 0 && response.contentType?.essence === SDP ? response.bodyText : undefined;
+    let unanswerable: Error | undefined;
     let ackBody: Promise<string | undefined> = Promise.resolve(undefined);
     if (sdp !== undefined) {
       if (this.#pendingOffer !== undefined) {
@@ -680,7 +685,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
             return answer;
           },
           (err) => {
-            this.#ua._report(err);
+            unanswerable = err as Error;
             return undefined;
           },
         );
@@ -693,6 +698,12 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       });
       this.#acks.set(seq, ack);
       this.#sendAck(dialog, ack);
+      if (unanswerable) {
+        // RFC 3261 §13.2.2.4: an offer in the 2xx we cannot answer: ACK, then BYE at once
+        this.#sendBye();
+        this.#end({ reason: 'error', status: response.status, response, error: unanswerable }, unanswerable);
+        return;
+      }
       if (this.#cancelRequested) {
         // the 2xx crossed our CANCEL: the call is up; hang up at once
         this.#sendBye();

@@ -246,3 +246,17 @@ describe('UAC: forking, ACK, CANCEL, challenges', () => {
     await n.closeAll();
   });
 });
+
+describe('UAC: offers it cannot answer', () => {
+  it('an offer in the 2xx of a delayed-offer INVITE that cannot be answered gets ACK then BYE', async () => {
+    const n = makeNet();
+    const alice = n.ua('10.0.0.1', { media: undefined });
+    const bob = n.ua('10.0.0.2');
+    bob.on('INVITE', (s) => s.answer());
+    const [err] = await Promise.all([alice.invite('sip:bob@10.0.0.2').catch((e) => e), n.run(100)]);
+    expect(err.code).toBe('ERR_SDP_NEGOTIATION');
+    expect(n.trace()).toEqual(['INVITE', '200 INVITE', 'ACK', 'BYE', '200 BYE']);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+});
