@@ -410,6 +410,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       session.#setLocal(sdp);
       session.#pendingOffer = sdp;
     }
+    session.#media = options.media ?? options.offer ?? ua.media;
     session.#uacKey = `${request.callId}\u0000${request.fromTag ?? ''}`;
     ua._trackSession(session, session.#uacKey);
     ua.emit('session', session);
@@ -1400,7 +1401,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   }
 
   #assertEstablished(what: string): Dialog {
-    if (this.#state !== 'established' || !this.dialog)
+    // UPDATE (RFC 3311) and INFO (RFC 6086) may also go in an early dialog
+    const early = (what === 'UPDATE' || what === 'INFO') && this.#state === 'early';
+    if ((this.#state !== 'established' && !early) || !this.dialog || this.dialog.state === 'terminated')
       throw new StrowgerError('ERR_INVALID_STATE', `${what}: the session is not established`);
     return this.dialog;
   }
@@ -1864,6 +1867,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   #offerFrom(input: SdpInput | undefined): string {
     if (typeof input === 'string') return input;
+    if (input) this.#media = input; // later automatic offers and answers use the same capabilities
     const local = input ?? this.#media ?? this.#ua.media;
     if (!local)
       throw new StrowgerError(
@@ -1879,6 +1883,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   #answerFrom(offer: string, input: SdpInput | undefined): string {
     if (typeof input === 'string') return input;
+    if (input) this.#media = input;
     const local = input ?? this.#media ?? this.#ua.media;
     const offered = parseSdp(offer, LENIENT);
     if (!local) return this.#fallbackAnswer(offered);

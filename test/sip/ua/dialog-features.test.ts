@@ -256,3 +256,74 @@ describe('INFO and DTMF', () => {
     await n.closeAll();
   });
 });
+
+describe('early dialog requests', () => {
+  it('UPDATE changes the session in the early dialog after the reliable 183 (RFC 3311), then the call is answered', async () => {
+    const n = makeNet();
+    const alice = n.ua('10.0.0.1');
+    const bob = n.ua('10.0.0.2');
+    let incoming: InviteSession | undefined;
+    bob.on('INVITE', (s) => {
+      incoming = s;
+      s.progress(media('10.0.0.2', 41000));
+    });
+    const call = alice.call('sip:bob@10.0.0.2', { offer: media('10.0.0.1', 40000) });
+    await n.run(100);
+    expect(call.state).toBe('early');
+    const modified: string[] = [];
+    incoming?.on('modified', (m) => modified.push(m.method));
+    const [res] = await Promise.all([call.update(media('10.0.0.1', 40100)), n.run(100)]);
+    expect(res.status).toBe(200);
+    expect(modified).toEqual(['UPDATE']);
+    expect(incoming?.negotiated?.streams[0]?.remotePort).toBe(40100);
+    incoming?.answer();
+    await n.run(100);
+    const session = await call.established;
+    expect(session.negotiated?.streams[0]?.remotePort).toBe(41000);
+    await Promise.all([session.bye(), n.run(100)]);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('CANCEL races', () => {
+  it('an abort before any response waits for the provisional, then CANCELs (RFC 3261 §9.1)', async () => {
+    const n = makeNet();
+    const alice = n.ua('10.0.0.1');
+    const bob = n.ua('10.0.0.2');
+    bob.on('INVITE', () => undefined); // silent: only the automatic 100 Trying after 200 ms
+    const ac = new AbortController();
+    const p = alice.invite('sip:bob@10.0.0.2', { signal: ac.signal }).catch((e) => e);
+    ac.abort();
+    await n.run(1000);
+    expect(((await p) as { code: string }).code).toBe('ERR_ABORTED');
+    expect(n.trace()).toEqual(['INVITE', '100 INVITE', 'CANCEL', '200 CANCEL', '487 INVITE', 'ACK']);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+
+  it('a CANCEL that arrives after the answer gets 200 and changes nothing', async () => {
+    const n = makeNet({ latencyMs: 50 });
+    const alice = n.ua('10.0.0.1');
+    const bob = n.ua('10.0.0.2');
+    let incoming: InviteSession | undefined;
+    bob.on('INVITE', (s) => {
+      incoming = s;
+      s.ring();
+      n.clock.setTimeout(() => s.answer(), 100);
+    });
+    const ac = new AbortController();
+    const call = alice.call('sip:bob@10.0.0.2', { signal: ac.signal });
+    await n.run(160); // the 180 arrived, the 200 is on its way
+    ac.abort();
+    await n.run(500);
+    expect(n.trace()).toContain('200 INVITE');
+    expect(n.trace()).toContain('200 CANCEL');
+    expect(n.trace()).not.toContain('487 INVITE');
+    // the 2xx crossed the CANCEL: Alice ACKs and hangs up
+    expect(((await call.established.catch((e) => e)) as { code: string }).code).toBe('ERR_ABORTED');
+    expect(incoming?.endedInfo?.reason).toBe('remote-bye');
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+});
