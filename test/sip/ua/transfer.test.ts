@@ -223,6 +223,35 @@ describe('SUBSCRIBE/NOTIFY (RFC 6665)', () => {
     expect(n.clock.pendingTimers).toBe(0);
   });
 
+  it('a NOTIFY that arrives before the 2xx creates the dialog (RFC 6665 §4.1.2.4)', async () => {
+    const n = makeNet();
+    const alice = n.ua('10.0.0.1');
+    const bob = n.ua('10.0.0.2');
+    bob.on('SUBSCRIBE', (sub) => {
+      sub.accept({ expires: 300 });
+      sub.notify('active', 'first');
+    });
+    let dropped = false;
+    n.net.onPacket((p) => {
+      const text = new TextDecoder().decode(p.data);
+      if (!dropped && text.startsWith('SIP/2.0 200') && /CSeq: \d+ SUBSCRIBE/.test(text)) {
+        dropped = true; // the first 200 is lost: the NOTIFY gets there first
+        return false;
+      }
+      return true;
+    });
+    const p = alice.subscribe('sip:bob@10.0.0.2', 'presence', { expires: 300 });
+    await n.run(2000);
+    const sub = await p;
+    expect(dropped).toBe(true);
+    expect(sub.state).toBe('active');
+    expect(sub.dialog?.state).toBe('confirmed');
+    expect(alice.dialogCount).toBe(1);
+    await Promise.all([sub.unsubscribe(), n.run(100)]);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
+
   it('SUBSCRIBE without a handler gets 405', async () => {
     const n = makeNet();
     const alice = n.ua('10.0.0.1');
