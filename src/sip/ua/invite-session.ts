@@ -50,6 +50,7 @@ import type {
 import type { InboundInfo } from '../transport/index.js';
 import type { DigestCredentials } from './digest-client.js';
 import { SipResponseError } from './errors.js';
+import { IncomingRequest } from './incoming-request.js';
 import { IncomingRefer, OutgoingRefer, type ReferOptions, type ReferResult } from './refer.js';
 import type { DialogUsage, UserAgent } from './user-agent.js';
 
@@ -1154,6 +1155,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         return;
       case 'ACK':
       case 'CANCEL':
+        return;
+      case 'MESSAGE':
+        // in-dialog MESSAGE goes to the UA's MESSAGE handler, like one outside a dialog
+        if (ua.listenerCount('MESSAGE') > 0) ua.emit('MESSAGE', new IncomingRequest(ua, tx));
+        else respond(405, [['Allow', ua.allow.join(', ')]]);
         return;
       default:
         respond(405, [['Allow', ua.allow.join(', ')]]);

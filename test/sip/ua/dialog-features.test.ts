@@ -240,8 +240,8 @@ describe('session timers (RFC 4028)', () => {
   });
 });
 
-describe('INFO and DTMF', () => {
-  it('INFO application/dtmf-relay arrives as dtmf and info; other INFO as info', async () => {
+describe('INFO, DTMF and MESSAGE', () => {
+  it('INFO application/dtmf-relay arrives as dtmf and info; other INFO as info; MESSAGE in the dialog reaches the UA handler', async () => {
     const n = makeNet();
     const { a, b } = await connected(n);
     const got: string[] = [];
@@ -251,6 +251,14 @@ describe('INFO and DTMF', () => {
     expect(r.status).toBe(200);
     await Promise.all([a.info('<xml/>', 'application/media_control+xml'), n.run(50)]);
     expect(got).toEqual(['dtmf 5 160', 'info application/dtmf-relay', 'info application/media_control+xml']);
+    const messages: string[] = [];
+    b.ua.on('MESSAGE', (m) => {
+      messages.push(`${m.body} ${m.request.toTag === b.dialog?.id.localTag}`);
+      m.respond(200);
+    });
+    const [mr] = await Promise.all([a.message('in the dialog'), n.run(50)]);
+    expect(mr.status).toBe(200);
+    expect(messages).toEqual(['in the dialog true']);
     await Promise.all([b.bye(), n.run(50)]);
     expect(a.endedInfo?.reason).toBe('remote-bye');
     await n.closeAll();
