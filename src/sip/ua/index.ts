@@ -47,7 +47,6 @@ export {
 export { type DigestClientFailure, DigestError, SipResponseError } from './errors.js';
 export { IncomingRequest, type RequestResponseOptions } from './incoming-request.js';
 export {
-  type AnswerOptions,
   type DtmfEvent,
   type EndedInfo,
   type EndReason,
@@ -63,6 +62,7 @@ export {
   parseDtmfRelay,
   type RejectOptions,
   type SdpInput,
+  type SessionAnswerOptions,
 } from './invite-session.js';
 export {
   type Binding,

@@ -179,7 +179,7 @@ export interface InviteOptions {
   timeoutMs?: number;
 }
 
-export interface AnswerOptions {
+export interface SessionAnswerOptions {
   headers?: ReadonlyArray<readonly [string, HeaderInput]>;
   /** Capabilities for answers made later in this session. */
   media?: LocalDescription;
@@ -986,7 +986,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
    * 2xx is retransmitted until the ACK; without one by 64·T1 the session
    * sends BYE and ends with reason `no-ack`.
    */
-  answer(sdp?: SdpInput, options: AnswerOptions = {}): void {
+  answer(sdp?: SdpInput, options: SessionAnswerOptions = {}): void {
     const tx = this.#assertIncoming('answer');
     if (options.media) this.#media = options.media;
     if (this.#reliable) {
