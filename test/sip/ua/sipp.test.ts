@@ -294,6 +294,7 @@ describe('SIPp against the UserAgent', () => {
       timeoutSec: 60,
       extraArgs: ['-recv_timeout', '20000'],
     });
+    console.log(`lossy: ${r.successful}/200 ok, ${r.retransmissions} SIPp retransmissions`);
     if (r.successful < 198) console.log(r.stdout.slice(-1500), r.stderr.slice(-1500));
     expect(r.successful + r.failed).toBe(200);
     expect(r.successful).toBeGreaterThanOrEqual(198);
