@@ -50,7 +50,7 @@ describe('docs/media-engine.md quick start', () => {
     const playing = b.play({ tone: 'ringback', region: 'uk', durationMs: 200 });
     const dtmf = a.sendDtmf('12');
     await clock.advanceAsync(1500);
-    expect(await playing).toEqual({ completed: true });
+    expect(await playing).toMatchObject({ completed: true, reason: 'completed' });
     expect(await dtmf).toEqual({ sent: 2, mode: 'rfc4733' });
     expect(callee.rtp().length).toBeGreaterThan(50);
     expect(caller.rtp().filter((p) => p.pt === 101).length).toBeGreaterThanOrEqual(8);
