@@ -668,6 +668,12 @@ export class PlaylistPlayer implements Player {
     }
     this.played += w;
     if (w < L) frame.fill(0, w);
+    // ended exactly on the frame's end: say so now, not one (silent) frame later
+    if (!this.#done && this.#current?.done && this.#next === undefined) {
+      this.#current.close();
+      this.#current = undefined;
+      this.#done = true;
+    }
     return w;
   }
 
