@@ -51,12 +51,18 @@ export interface Player {
 export class PromptLibrary {
   readonly directory: string | undefined;
   readonly #cache = new Map<string, Promise<Int16Array>>();
+  readonly #ready = new Map<string, Int16Array>();
   #samples = 0;
   /** Decoded samples kept at most (beyond it the cache starts over): 32 M samples, 64 MB. */
   static readonly MAX_SAMPLES = 32 * 1024 * 1024;
 
   constructor(directory: string | undefined) {
     this.directory = directory;
+  }
+
+  /** The PCM of prompt `name` at `rate` if it is decoded already (no I/O). */
+  cached(name: string, lang: string, rate: number): Int16Array | undefined {
+    return this.#ready.get(`${lang}/${name}@${rate}`);
   }
 
   /** The PCM of prompt `name` at `rate` (decoded once, then shared). */
@@ -85,6 +91,7 @@ export class PromptLibrary {
         (bytes) => {
           const pcm = decodeWav(bytes, { sampleRate: rate, channels: 1 }).samples;
           this.#samples += pcm.length;
+          if (this.#cache.has(key)) this.#ready.set(key, pcm);
           return pcm;
         },
         (err: unknown) => {
@@ -94,6 +101,7 @@ export class PromptLibrary {
       );
       if (this.#samples > PromptLibrary.MAX_SAMPLES) {
         this.#cache.clear();
+        this.#ready.clear();
         this.#samples = 0;
       }
       this.#cache.set(key, p);
@@ -490,15 +498,25 @@ export interface PlayContext {
   prompts: PromptLibrary;
 }
 
-/** Builds the source of one entry at `rate` (files opened, prompts loaded). */
-async function prepare(
+/**
+ * Builds the source of one entry at `rate`: at once when no I/O is needed
+ * (tones, PCM, pauses, prompts decoded before), else once the file is open
+ * or the prompt decoded.
+ */
+function prepare(
   item: PlayItem,
   rate: number,
   frameSamples: number,
   ctx: PlayContext,
-): Promise<Source> {
-  if (typeof item === 'string') return new PcmSource(await ctx.prompts.load(item, 'en', rate));
-  if ('prompt' in item) return new PcmSource(await ctx.prompts.load(item.prompt, item.lang ?? 'en', rate));
+): Source | Promise<Source> {
+  if (typeof item === 'string' || 'prompt' in item) {
+    const name = typeof item === 'string' ? item : item.prompt;
+    const lang = typeof item === 'string' ? 'en' : (item.lang ?? 'en');
+    const pcm = ctx.prompts.cached(name, lang, rate);
+    if (pcm) return new PcmSource(pcm);
+    return ctx.prompts.load(name, lang, rate).then((x) => new PcmSource(x));
+  }
+  if ('file' in item) return WavStreamSource.open(item.file, rate);
   if ('silenceMs' in item) return new SilenceSource(Math.round((item.silenceMs * rate) / 1000));
   if ('tone' in item) {
     const gen = new ToneGenerator(toneSpec((item.region ?? 'us') as ToneRegion, item.tone as ToneName), {
@@ -522,12 +540,9 @@ async function prepare(
       frameSamples,
     );
   }
-  if ('pcm' in item) {
-    return new PcmSource(
-      item.sampleRate === rate ? item.pcm : resampleBuffer(item.pcm, item.sampleRate, rate, 1),
-    );
-  }
-  return WavStreamSource.open(item.file, rate);
+  return new PcmSource(
+    item.sampleRate === rate ? item.pcm : resampleBuffer(item.pcm, item.sampleRate, rate, 1),
+  );
 }
 
 /**
@@ -609,7 +624,18 @@ export class PlaylistPlayer implements Player {
     }
     const slot: { source?: Source; error?: unknown; index: number } = { index: i };
     this.#next = slot;
-    prepare(this.#items[i] as PlayItem, this.rate, this.#frameSamples, this.#ctx).then(
+    let made: Source | Promise<Source>;
+    try {
+      made = prepare(this.#items[i] as PlayItem, this.rate, this.#frameSamples, this.#ctx);
+    } catch (err) {
+      slot.error = err;
+      return;
+    }
+    if (!(made instanceof Promise)) {
+      slot.source = made;
+      return;
+    }
+    made.then(
       (source) => {
         if (this.#closed || this.#next !== slot) source.close();
         else slot.source = source;
