@@ -124,7 +124,11 @@ function usPerOp(fn: (n: number) => void, ms: number): number {
 function interleavedUs(fns: Array<(n: number) => void>, rounds = 7, ms = 150): number[] {
   for (const fn of fns) usPerOp(fn, 50);
   const samples = fns.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) fns.forEach((fn, i) => samples[i]?.push(usPerOp(fn, ms)));
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((fn, i) => {
+      samples[i]?.push(usPerOp(fn, ms));
+    });
+  }
   return samples.map((xs) => median(xs));
 }
 

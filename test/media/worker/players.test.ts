@@ -117,7 +117,9 @@ describe('rate adapter', () => {
         out.push(o.slice());
       }
       const tail = new Int16Array(outN * 25);
-      out.slice(25).forEach((o, i) => tail.set(o, i * outN));
+      out.slice(25).forEach((o, i) => {
+        tail.set(o, i * outN);
+      });
       expect(goertzelAmplitude(tail, 700, to, 'hann'), `${from} → ${to}`).toBeGreaterThan(7000);
     }
   });
