@@ -185,9 +185,7 @@ export class MediaBridge extends TypedEmitter<MediaBridgeEvents> {
       if (!MODES.includes(o.mode)) throw bad(`mode must be one of ${MODES.join(', ')}`);
       s.mode = o.mode;
     } else if (!partial) s.mode = 'normal';
-    if (o.whisperTo !== undefined && s.mode !== 'whisper' && !(partial && o.mode === undefined)) {
-      throw bad("whisperTo goes with mode: 'whisper'");
-    }
+    if (o.whisperTo !== undefined && s.mode !== 'whisper') throw bad("whisperTo goes with mode: 'whisper'");
     if (s.mode === 'whisper') {
       const targets =
         o.whisperTo === undefined

@@ -70,8 +70,11 @@ export const MEDIA_ENGINE_DEFAULTS = Object.freeze({
 
 /** Options of `createEndpoint`: endpoint options plus placement. */
 export interface CreateEndpointOptions extends EndpointOptions {
-  /** Place the endpoint in the same worker as this endpoint or session (both legs of a call must share one). */
-  near?: MediaEndpoint | MediaSession;
+  /**
+   * Place the endpoint in the same worker as this endpoint, session or bridge (both legs of a
+   * call must share one; conference members placed with their bridge avoid a split bridge).
+   */
+  near?: MediaEndpoint | MediaSession | MediaBridge;
 }
 
 export type MediaEngineEvents = {
@@ -137,6 +140,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly #sessions = new Map<number, MediaSession>();
   readonly #bridges = new Map<number, MediaBridge>();
   readonly #recordings = new Map<number, { recording: MediaRecording; slot: WorkerSlot }>();
+  /** Ends reported before the recording's proxy existed (a recording that ended at once). */
+  readonly #earlyEnds = new Map<number, RecordingResult>();
   readonly #promptDirectory: string | undefined;
   readonly #defaults: EndpointConfig;
   readonly #random: Random;
@@ -307,6 +312,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
       case 'recordingEnded': {
         const r = this.#recordings.get(m.recording);
         if (r && r.slot === slot) r.recording._end(m.result);
+        else if (!r) this.#earlyEnds.set(m.recording, m.result);
         return;
       }
       default: {
@@ -369,7 +375,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     });
   }
 
-  #pickSlot(near: MediaEndpoint | MediaSession | undefined): WorkerSlot {
+  #pickSlot(near: MediaEndpoint | MediaSession | MediaBridge | undefined): WorkerSlot {
     if (near !== undefined) {
       if (near.closed) throw new StrowgerError('ERR_CLOSED', 'cannot place an endpoint near a closed one');
       const slot = this.#slots[near.workerIndex];
@@ -618,7 +624,13 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     };
     const rec = new MediaRecording(id, info, options.paused === true, link);
     this.#recordings.set(id, { recording: rec, slot });
-    if (!slot.alive) await this.#abandonRecording(rec, 'worker-died');
+    const early = this.#earlyEnds.get(id);
+    if (early) {
+      this.#earlyEnds.delete(id);
+      rec._end(early);
+    } else if (!slot.alive) {
+      await this.#abandonRecording(rec, 'worker-died');
+    }
     return rec;
   }
 

@@ -243,6 +243,11 @@ describe('bridge: playback, barge-in and membership', () => {
     await expect(c.bridge.add(c.supervisor.endpoint, { mode: 'whisper' })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
     });
+    await expect(c.bridge.update(c.customer.endpoint, { whisperTo: c.agent.endpoint })).rejects.toMatchObject(
+      {
+        code: 'ERR_INVALID_ARGUMENT',
+      },
+    );
     await expect(c.bridge.add(c.supervisor.endpoint, { mode: 'loud' as 'listen' })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
     });
@@ -301,6 +306,11 @@ describe('bridge across two workers (FrameRing over SharedArrayBuffer)', () => {
       [1, 2, 1],
     ]);
     for (const s of stats) expect(s.links[0]?.underruns).toBe(0);
+    // `near: bridge` places a new member in the home worker
+    for (let i = 0; i < 3; i++) {
+      const ep = await t!.engine.createEndpoint({ codecs: [PCMU], near: bridge });
+      expect(ep.workerIndex).toBe(bridge.workerIndex);
+    }
   });
 
   it('a listener in the other worker hears both halves and is heard by nobody; whisper across workers is refused', async () => {
