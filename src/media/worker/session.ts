@@ -5,11 +5,22 @@
  * disconnects the legs; the endpoints stay open (e.g. to play a prompt or be
  * connected elsewhere).
  */
-import { TypedEmitter } from '../../core/index.js';
+import { StrowgerError, TypedEmitter } from '../../core/index.js';
 import type { MediaEndpoint } from './endpoint.js';
-import type { EndReason } from './types.js';
+import type { RecordTarget } from './protocol.js';
+import { checkRecordingOptions } from './recorder.js';
+import type { MediaRecording } from './recording.js';
+import type { EndReason, RecordingOptions, RecordingResult } from './types.js';
+
+/** What `session.record()` takes. */
+export interface SessionRecordingOptions extends RecordingOptions {
+  /** Both sides in one channel instead of one per channel (default false: stereo, left = leg a's peer, right = leg b's). */
+  mono?: boolean;
+}
 
 export type MediaSessionEvents = {
+  /** A recording of this call ended. */
+  recordingEnded: [result: RecordingResult, recording: MediaRecording];
   /** The session ended, for whatever reason (then `close`). */
   ended: [reason: EndReason];
   close: [];
@@ -20,6 +31,7 @@ export interface SessionLink {
   /** Asks the worker to disconnect (unless it is gone). */
   disconnect(session: MediaSession): Promise<void>;
   released(session: MediaSession): void;
+  record(target: RecordTarget, options: RecordingOptions): Promise<MediaRecording>;
 }
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
@@ -54,6 +66,23 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
 
   get closed(): boolean {
     return this.#ended || this.#closing !== undefined;
+  }
+
+  /**
+   * Records the call: stereo by default — left what leg `a`'s peer says,
+   * right what leg `b`'s peer says — or both in one channel (`mono`). Ends
+   * with `reason: 'closed'` when the session does.
+   */
+  async record(options: SessionRecordingOptions): Promise<MediaRecording> {
+    if (this.closed) throw new StrowgerError('ERR_CLOSED', `session ${this.id} is closed`);
+    const { mono = false, ...rest } = options ?? ({} as SessionRecordingOptions);
+    checkRecordingOptions(rest as RecordingOptions);
+    const rec = await this.#link.record(
+      { kind: 'session', session: this.id, stereo: mono !== true },
+      rest as RecordingOptions,
+    );
+    rec.on('ended', (r) => this.safeEmit('recordingEnded', r, rec));
+    return rec;
   }
 
   /** Disconnects the two legs (they stay open). Idempotent. */
