@@ -11,6 +11,7 @@ const long = process.env.STROWGER_LONG === '1';
 const REALTIME = [
   'test/**/*.e2e.test.ts',
   'test/media/worker/loopback.test.ts',
+  'test/media/worker/conference-loopback.test.ts',
   'test/sip/ua/sipp.test.ts',
   'test/sip/ua/svwar.test.ts',
   'test/api/cli.test.ts',
