@@ -694,11 +694,21 @@ export class PlaylistPlayer implements Player {
     }
     this.played += w;
     if (w < L) frame.fill(0, w);
-    // ended exactly on the frame's end: say so now, not one (silent) frame later
-    if (!this.#done && this.#current?.done && this.#next === undefined) {
+    // ended exactly on the frame's end: say so now, not one (silent) frame later — also when
+    // only empty entries (a 0 ms pause, an empty clip) remain
+    for (let skipped = 0; !this.#done && this.#current?.done && skipped <= this.#items.length; skipped++) {
+      const next = this.#next;
+      if (next === undefined) {
+        this.#current.close();
+        this.#current = undefined;
+        this.#done = true;
+        break;
+      }
+      if (next.error !== undefined || !next.source?.done) break;
       this.#current.close();
-      this.#current = undefined;
-      this.#done = true;
+      this.#current = next.source;
+      this.#index = next.index;
+      this.#prepareNext();
     }
     return w;
   }
