@@ -28,7 +28,7 @@ export type { PortRange } from './port-allocator.js';
 export type { Command, CommandResults, WorkerBootData, WorkerEvent, WorkerMessage } from './protocol.js';
 export { RtpOutput, type RtpOutputOptions } from './rtp-output.js';
 export { MediaWorkerRuntime, type MediaWorkerRuntimeOptions } from './runtime.js';
-export { MediaSession, type MediaSessionEvents } from './session.js';
+export { MediaSession, type MediaSessionEvents, type MediaSessionKind } from './session.js';
 export { type DatagramHandler, type MediaSocket, type MediaSocketFactory, udpSockets } from './sockets.js';
 export { LATCH_ACCEPT, LATCH_LEARNED, LATCH_REJECT, type LatchResult, SourceLatch } from './source-latch.js';
 export { TickScheduler, type TickSchedulerOptions } from './tick-scheduler.js';

@@ -22,9 +22,12 @@ export interface SessionLink {
   released(session: MediaSession): void;
 }
 
+/** How a session moves media: relay (same codec), transcode, or echo (one endpoint's packets back to it). */
+export type MediaSessionKind = 'relay' | 'transcode' | 'echo';
+
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly id: number;
-  readonly kind: 'relay' | 'transcode';
+  readonly kind: MediaSessionKind;
   readonly a: MediaEndpoint;
   readonly b: MediaEndpoint;
   readonly #link: SessionLink;
@@ -34,7 +37,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   /** @internal (created by `MediaEngine.relay/transcode/connect`) */
   constructor(
     id: number,
-    kind: 'relay' | 'transcode',
+    kind: MediaSessionKind,
     a: MediaEndpoint,
     b: MediaEndpoint,
     link: SessionLink,
@@ -47,7 +50,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#link = link;
   }
 
-  /** Index of the worker both legs live in. */
+  /** Index of the worker both legs live in (for an echo, `a === b`). */
   get workerIndex(): number {
     return this.a.workerIndex;
   }
