@@ -26,7 +26,7 @@ export type Command =
     }
   | { type: 'updateEndpoint'; endpoint: number; config: EndpointConfig }
   | { type: 'closeEndpoint'; endpoint: number }
-    /** `echo`: `a` and `b` are the same endpoint, whose packets are relayed back to their sender. */
+  /** `echo`: `a` and `b` are the same endpoint, whose packets are relayed back to their sender. */
   | { type: 'connect'; session: number; kind: 'relay' | 'transcode' | 'echo'; a: number; b: number }
   | { type: 'disconnect'; session: number }
   | { type: 'sendDtmf'; endpoint: number; digits: string; options: DtmfSendOptions }

@@ -236,12 +236,7 @@ export class MediaWorkerRuntime {
     b.transcodeRate = pcmRateFor(fb, naturalRate(fa));
   }
 
-  async #connect(
-    id: number,
-    kind: 'relay' | 'transcode' | 'echo',
-    aId: number,
-    bId: number,
-  ): Promise<void> {
+  async #connect(id: number, kind: 'relay' | 'transcode' | 'echo', aId: number, bId: number): Promise<void> {
     const a = this.#endpoint(aId);
     const b = this.#endpoint(bId);
     if ((a === b) !== (kind === 'echo')) {

@@ -35,13 +35,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #closing: Promise<void> | undefined;
 
   /** @internal (created by `MediaEngine.relay/transcode/connect`) */
-  constructor(
-    id: number,
-    kind: MediaSessionKind,
-    a: MediaEndpoint,
-    b: MediaEndpoint,
-    link: SessionLink,
-  ) {
+  constructor(id: number, kind: MediaSessionKind, a: MediaEndpoint, b: MediaEndpoint, link: SessionLink) {
     super();
     this.id = id;
     this.kind = kind;
