@@ -1044,7 +1044,17 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#state = 'ended';
     this.endedAt = this.#ctx.clock.wallTime();
     for (const t of this.#timers.splice(0)) t.cancel();
-    this.#ending = (async () => {
+    let settle!: (info: CallEndInfo) => void;
+    // set before anything is sent: hanging up a session re-enters through its `ended` event
+    this.#ending = new Promise((resolve) => {
+      settle = resolve;
+    });
+    void this.#wrapUp(outcome, answered, disposition).then(settle);
+    return this.#ending;
+  }
+
+  async #wrapUp(outcome: Outcome, answered: boolean, disposition: CallDisposition): Promise<CallEndInfo> {
+    {
       const a = this.#a.session;
       if (a.state === 'incoming' || a.state === 'early') {
         const status = outcome.status !== undefined && outcome.status >= 300 ? outcome.status : 480;
@@ -1107,7 +1117,6 @@ export class Call extends TypedEmitter<CallEvents> {
       this.safeEmit('close');
       this.#resolveEnded(info);
       return info;
-    })();
-    return this.#ending;
+    }
   }
 }

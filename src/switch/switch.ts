@@ -157,6 +157,8 @@ export class Switch extends TypedEmitter<SwitchEvents> {
   readonly #location: Location;
   readonly #trunks: TrunkManager;
   readonly #inbound = new WeakMap<SipRequest, InboundInfo>();
+  /** The user each request authenticated as (the UA does not put it on the session). */
+  readonly #authenticated = new WeakMap<SipRequest, string>();
   readonly #calls = new Set<Call>();
   readonly #ctx: CallContext;
   readonly #options: SwitchCoreOptions;
@@ -431,6 +433,7 @@ export class Switch extends TypedEmitter<SwitchEvents> {
       challenge: (request, options) => digest.challenge(request, options),
       verify: async (request, options) => {
         const v = await digest.verify(request, options);
+        if (v.ok) this.#authenticated.set(request, v.user);
         if (!v.ok && v.reason !== 'no-credentials' && v.reason !== 'stale') {
           const inbound = this.#inbound.get(request);
           const user = v.user ?? '';
@@ -515,7 +518,8 @@ export class Switch extends TypedEmitter<SwitchEvents> {
       source = { kind: 'trunk', trunk };
       caller = { number: userPart(req.from.uri) || 'anonymous', ...(fromName ? { name: fromName } : {}) };
     } else {
-      user = session.user === undefined ? undefined : dir.user(session.user);
+      const authenticated = session.user ?? this.#authenticated.get(req);
+      user = authenticated === undefined ? undefined : dir.user(authenticated);
       if (!user) {
         session.reject(403, { reason: 'Forbidden' });
         return;
