@@ -4,7 +4,7 @@
  * the engine's in-process worker, CDRs in memory.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SipResponseError } from '../../src/sip/index.js';
+import type { SipResponseError } from '../../src/sip/index.js';
 import { type SwitchNet, switchNet } from './helpers.js';
 
 let n: SwitchNet | undefined;

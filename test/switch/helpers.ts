@@ -61,7 +61,11 @@ export function settings(extra: Partial<SwitchSettings> = {}): SwitchSettings {
     media: { codecs: ['PCMU', 'PCMA', 'G722'], ptimeMs: 20, rtpTimeoutMs: 0, toneRegion: 'us' },
     users: [user('1001', { name: 'Alice' }), user('1002', { name: 'Bob' }), user('1003'), user('1004')],
     routes: [
-      { name: 'echo', match: { kind: 'exact', value: '9196' }, target: { kind: 'application', application: 'echo' } },
+      {
+        name: 'echo',
+        match: { kind: 'exact', value: '9196' },
+        target: { kind: 'application', application: 'echo' },
+      },
       { match: { kind: 'exact', value: '9197' }, target: { kind: 'application', application: 'tone' } },
       { match: { kind: 'exact', value: '9198' }, target: { kind: 'application', application: 'decline' } },
       { match: { kind: 'exact', value: '9000' }, target: { kind: 'queue', queue: 'demo' } },
@@ -116,11 +120,7 @@ const CODEC: Record<string, { encodingName: string; clockRate: number }> = {
 let seed = 100;
 
 export async function switchNet(
-  options: {
-    settings?: SwitchSettings;
-    signallingOnly?: boolean;
-    core?: Partial<SwitchCoreOptions>;
-  } = {},
+  options: { settings?: SwitchSettings; signallingOnly?: boolean; core?: Partial<SwitchCoreOptions> } = {},
 ): Promise<SwitchNet> {
   const clock = new FakeClock({ start: 1000 });
   const sipNet = new LoopNetwork({ clock, latencyMs: 5, random: seededRandom(7) });
@@ -167,7 +167,9 @@ export async function switchNet(
         media: [
           {
             port: rtp.port,
-            codecs: (o.codecs ?? ['PCMU', 'PCMA']).map((c) => CODEC[c] as { encodingName: string; clockRate: number }),
+            codecs: (o.codecs ?? ['PCMU', 'PCMA']).map(
+              (c) => CODEC[c] as { encodingName: string; clockRate: number },
+            ),
             telephoneEvent: true,
           },
         ],
@@ -195,7 +197,9 @@ export async function switchNet(
         incoming,
         rtpIn: () =>
           rtp.received
-            .filter((d) => d.data.length >= 12 && !((d.data[1] as number) >= 192 && (d.data[1] as number) <= 223))
+            .filter(
+              (d) => d.data.length >= 12 && !((d.data[1] as number) >= 192 && (d.data[1] as number) <= 223),
+            )
             .map((d) => {
               const r = RtpReader.parse(d.data);
               return { ssrc: r.ssrc, seq: r.sequenceNumber, pt: r.payloadType, payload: r.payload.slice() };
@@ -217,7 +221,11 @@ export async function switchNet(
         },
       };
       if (o.register !== false) {
-        phone.registration = ua.register({ aor: `sip:${extension}@${SWITCH_IP}`, registrar: `sip:${SWITCH_IP}`, expires: 600 });
+        phone.registration = ua.register({
+          aor: `sip:${extension}@${SWITCH_IP}`,
+          registrar: `sip:${SWITCH_IP}`,
+          expires: 600,
+        });
         await run(100);
       }
       phones.push(phone);

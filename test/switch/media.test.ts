@@ -128,7 +128,10 @@ describe('switch media', () => {
     expect(session.state).toBe('terminated');
     expect(session.endedInfo?.reason).toBe('remote-bye');
     const [cdr] = (await n.sw.storage.cdrs.query()).items;
-    expect(cdr).toMatchObject({ disposition: 'answered', hangup: { by: 'system', reason: 'playback finished' } });
+    expect(cdr).toMatchObject({
+      disposition: 'answered',
+      hangup: { by: 'system', reason: 'playback finished' },
+    });
   });
 
   it('signalling-only mode passes the SDP through untouched and anchors nothing', async () => {
