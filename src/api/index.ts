@@ -1,7 +1,7 @@
 /**
- * L8 api — the switch's outside: the configuration (schema, loader, diff, watcher), logs,
- * the CLI's banner. createSwitch(), the CTI, the wallboard and metrics come with the switch
- * core (issue 7).
+ * L8 api — the switch's outside: `createSwitch(config)` (the library entry), the
+ * configuration (schema, loader, diff, watcher), logs, the CLI's banner. The CTI, the
+ * wallboard and metrics come later.
  */
 export { type BannerOptions, formatBanner } from './cli/banner.js';
 export * from './config/index.js';
@@ -14,4 +14,20 @@ export {
   type LoggerOptions,
   logAuthFailure,
 } from './logging.js';
+export { findDemoConfig, findPromptDir } from './paths.js';
+export { type CreateSwitchOptions, createSwitch, openTransports, startMediaEngine } from './switch.js';
 export { VERSION } from './version.js';
+// the call model createSwitch() returns
+export {
+  type AuthFailureEvent,
+  Call,
+  type CallEndInfo,
+  type CallEvents,
+  type CallState,
+  Leg,
+  type LegEvents,
+  type RegistrationEvent,
+  Switch,
+  type SwitchEvents,
+  type TrunkRegistrationEvent,
+} from '../switch/index.js';

@@ -59,14 +59,14 @@ describe('strowger --check-config', () => {
     const bad = join(tmp, 'bad.yaml');
     writeFileSync(
       bad,
-      'users:\n  - { extension: 1001 }\nsip: { transports: [{ type: udp, port: 0 }] }\nroutes: [{ exact: 9000, queue: sales }]\n',
+      'users:\n  - { extension: 1001 }\nsip: { transports: [{ type: udp, port: 65536 }] }\nroutes: [{ exact: 9000, queue: sales }]\n',
     );
     const r = await run(['--config', bad, '--check-config']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`invalid configuration in ${bad} (3 problems):`);
     expect(r.stderr).toContain('  users[0].password: required\n');
-    expect(r.stderr).toContain('  sip.transports[0].port: must be 1-65535\n');
+    expect(r.stderr).toContain('  sip.transports[0].port: must be 0-65535 (0: any free port)\n');
     expect(r.stderr).toContain('  routes[0].queue: no queue "sales" in queues\n');
   });
 
@@ -79,7 +79,7 @@ describe('strowger --check-config', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such file');
     expect(port.code).toBe(1);
-    expect(port.stderr).toContain('must be 1-65535');
+    expect(port.stderr).toContain('must be 0-65535');
     expect(level.code).toBe(1);
     expect(level.stderr).toMatch(/Allowed choices are fatal, error, warn, info, debug, trace, silent/);
   });
