@@ -110,9 +110,13 @@ export async function openTransports(list: readonly TransportConfig[]): Promise<
         try {
           transport = await bindOne(t, t.port);
         } catch (err) {
-          throw new StrowgerError('ERR_TRANSPORT', `cannot listen on ${describe(t)}: ${(err as Error).message}`, {
-            cause: err,
-          });
+          throw new StrowgerError(
+            'ERR_TRANSPORT',
+            `cannot listen on ${describe(t)}: ${(err as Error).message}`,
+            {
+              cause: err,
+            },
+          );
         }
       }
       if (t.port === 0 && pair && !shared.has(t.address)) shared.set(t.address, transport.local.port);

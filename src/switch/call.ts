@@ -613,6 +613,9 @@ export class Call extends TypedEmitter<CallEvents> {
     a.setOfferHandler((offer) => this.#reoffer(leg, offer));
     a.on('hold', () => this.safeEmit('hold', leg));
     a.on('unhold', () => this.safeEmit('unhold', leg));
+    // the echo is connected before the answer goes out, so no packet of the caller is lost
+    if (!leg._delayed && app.type === 'echo') await this.#startApplicationMedia(app);
+    if (this.#ending || a.state === 'terminated') return;
     try {
       a.answer(sdp);
     } catch (err) {
@@ -626,7 +629,7 @@ export class Call extends TypedEmitter<CallEvents> {
         void this.#finish({ disposition: 'answered', by: 'system', reason: 'echo time limit' });
       });
     }
-    if (!leg._delayed) await this.#startApplicationMedia(app);
+    if (!leg._delayed && app.type !== 'echo') await this.#startApplicationMedia(app);
   }
 
   async #startApplicationMedia(app: SwitchApplication): Promise<void> {

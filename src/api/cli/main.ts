@@ -178,7 +178,11 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version')
     .option('-c, --config <file>', 'switch configuration (YAML); default: the demo configuration')
     .option('--bind <address>', 'bind address of every SIP transport and of RTP (overrides the file)')
-    .option('--sip-port <port>', 'port of the UDP and TCP SIP transports (overrides the file; 0: any free port)', parsePort)
+    .option(
+      '--sip-port <port>',
+      'port of the UDP and TCP SIP transports (overrides the file; 0: any free port)',
+      parsePort,
+    )
     .option('--data-dir <dir>', 'data directory (overrides the file)')
     .addOption(
       new Option('--log-level <level>', 'log level (overrides the file)').choices([...LOG_LEVEL_NAMES]),
