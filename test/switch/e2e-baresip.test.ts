@@ -41,7 +41,12 @@ function power(x: Int16Array, rate: number, freq: number): number {
   return (a * a + b * b - k * a * b) / x.length / x.length;
 }
 
-function baresip(extension: string, toneHz: number, sipPort: number, extra: string[] = []): ChildProcess & { dir: string; log: () => string } {
+function baresip(
+  extension: string,
+  toneHz: number,
+  sipPort: number,
+  extra: string[] = [],
+): ChildProcess & { dir: string; log: () => string } {
   const bin = ensureTool('baresip', 'baresip');
   const dir = join(s.dir, `baresip-${extension}`);
   mkdirSync(dir, { recursive: true });
@@ -97,7 +102,11 @@ describe('baresip through the switch', () => {
   it('1001 calls 1002: both register, G.711 flows both ways, each hears the other tone, a CDR is written', async () => {
     const base = 26000 + 10 * Math.floor(Math.random() * 300);
     const b = baresip('1002', 1000, base + 2);
-    await until(async () => (await s.sw.contacts('1002')).length === 1, 15_000, `1002 to register:\n${b.log()}`);
+    await until(
+      async () => (await s.sw.contacts('1002')).length === 1,
+      15_000,
+      `1002 to register:\n${b.log()}`,
+    );
     const answered = new Promise<Call>((resolve) => s.sw.once('answered', resolve));
     const a = baresip('1001', 440, base, ['-e', '/dial 1002']);
     const call = await Promise.race([
@@ -130,10 +139,20 @@ describe('baresip through the switch', () => {
     const ended = call.ended;
     await call.hangup();
     const info = await ended;
-    expect(info.cdr).toMatchObject({ disposition: 'answered', caller: { number: '1001' }, callee: { number: '1002' } });
-    await until(() => a.log().includes('terminated') || a.log().includes('closed'), 10_000, '1001 to hang up');
+    expect(info.cdr).toMatchObject({
+      disposition: 'answered',
+      caller: { number: '1001' },
+      callee: { number: '1002' },
+    });
+    await until(
+      () => a.log().includes('terminated') || a.log().includes('closed'),
+      10_000,
+      '1001 to hang up',
+    );
     for (const c of [a, b]) c.kill('SIGTERM');
-    await Promise.all([a, b].map((c) => new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(null)))));
+    await Promise.all(
+      [a, b].map((c) => new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(null)))),
+    );
     // each phone decoded the other phone's tone
     const heardBy1001 = decoded(a.dir);
     const heardBy1002 = decoded(b.dir);

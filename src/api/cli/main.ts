@@ -139,13 +139,16 @@ async function run(opts: CliOptions): Promise<void> {
   );
   process.on('SIGHUP', () => void watcher.reload());
 
-  let stopping = false;
+  // Wrappers (npm, tsx, a shell) may pass one SIGTERM on while the process group got it too:
+  // a repeat within two seconds is the same request; a later one means "now".
+  let stoppingAt: number | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingAt !== undefined) {
+      if (Date.now() - stoppingAt < 2000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingAt = Date.now();
     log.info({ signal, calls: sw.calls.size, drainMs: config.drain.timeoutMs }, 'stopping');
     watcher.close();
     try {

@@ -328,7 +328,10 @@ describe('relay', () => {
   });
   it('echo sends the packets of a party back to it with the endpoint SSRC, payload intact, and stops when closed', async () => {
     t = await inProcessEngine();
-    const a = await t.engine.createEndpoint({ codecs: [PCMU, TE], remote: { address: '10.0.0.2', port: 4000 } });
+    const a = await t.engine.createEndpoint({
+      codecs: [PCMU, TE],
+      remote: { address: '10.0.0.2', port: 4000 },
+    });
     const pa = new Phone(t.net, '10.0.0.2', 4000, 0xa1);
     await expect(t.engine.relay(a, a)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
     const echo = await t.engine.echo(a);
@@ -343,7 +346,9 @@ describe('relay', () => {
     const back = pa.rtp();
     expect(back.map((p) => p.payload)).toEqual(sent);
     expect(back.every((p) => p.ssrc === a.ssrc && p.pt === 0)).toBe(true);
-    expect(back.slice(1).every((p, i) => p.seq === (((back[i] as { seq: number }).seq + 1) & 0xffff))).toBe(true);
+    expect(back.slice(1).every((p, i) => p.seq === (((back[i] as { seq: number }).seq + 1) & 0xffff))).toBe(
+      true,
+    );
     await echo.close();
     expect(a.session).toBeUndefined();
     pa.send(a.local.rtpPort, 0, SILENCE);
