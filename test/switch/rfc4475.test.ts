@@ -30,16 +30,16 @@ type Expect =
   | number
   | readonly number[]
   | 'silence'
-  | { challenge: 401 | 407; as: string; then: number | readonly number[] };
+  | { challenge: 401 | 407; as: string; after: number | readonly number[] };
 
 const EXPECTED: Record<string, Expect> = {
   wsinv: 481, // a To tag matching no dialog: before authentication
   intmeth: 501,
-  esc01: { challenge: 407, as: 'user', then: 404 }, // parsed; the escaped user routes nowhere
+  esc01: { challenge: 407, as: 'user', after: 404 }, // parsed; the escaped user routes nowhere
   escnull: 401, // REGISTER for a user the switch does not have: challenged
   esc02: 501,
   lwsdisp: 200,
-  longreq: { challenge: 407, as: 'user', then: 480 }, // to user, who exists and is not registered
+  longreq: { challenge: 407, as: 'user', after: 480 }, // to user, who exists and is not registered
   dblreq: 401, // j.user must authenticate; the trailing octets are ignored on UDP
   semiuri: 200,
   transports: 200,
@@ -54,11 +54,11 @@ const EXPECTED: Record<string, Expect> = {
   quotbal: 400,
   ltgtruri: 400,
   lwsruri: 400,
-  lwsstart: { challenge: 407, as: 'user', then: 480 }, // liberal: accepted
+  lwsstart: { challenge: 407, as: 'user', after: 480 }, // liberal: accepted
   trws: [400, 200],
-  escruri: { challenge: 407, as: 'user', then: 480 }, // liberal: the escaped headers ignored
-  baddate: { challenge: 407, as: 'user', then: 480 }, // liberal: the Date ignored
-  regbadct: { challenge: 401, as: 'user', then: 400 },
+  escruri: { challenge: 407, as: 'user', after: 480 }, // liberal: the escaped headers ignored
+  baddate: { challenge: 407, as: 'user', after: 480 }, // liberal: the Date ignored
+  regbadct: { challenge: 401, as: 'user', after: 400 },
   badaspec: 400,
   baddn: 400,
   badvers: 505,
@@ -69,19 +69,19 @@ const EXPECTED: Record<string, Expect> = {
   insuf: 400,
   unkscm: 416,
   novelsc: [416, 404],
-  unksm2: { challenge: 401, as: 'user', then: 400 }, // the AOR must be SIP/SIPS
+  unksm2: { challenge: 401, as: 'user', after: 400 }, // the AOR must be SIP/SIPS
   bext01: 420,
-  invut: { challenge: 407, as: 'user', then: 415 },
+  invut: { challenge: 407, as: 'user', after: 415 },
   regaut01: 401,
   multi01: 400,
   mcl01: 400,
   bcast: 'silence',
   zeromf: 200,
-  cparam01: { challenge: 401, as: 'watson', then: 200 },
-  cparam02: { challenge: 401, as: 'watson', then: 200 },
-  regescrt: { challenge: 401, as: 'user', then: 200 },
-  sdp01: { challenge: 407, as: 'user', then: 406 },
-  inv2543: { challenge: 407, as: 'user', then: [400, 404] },
+  cparam01: { challenge: 401, as: 'watson', after: 200 },
+  cparam02: { challenge: 401, as: 'watson', after: 200 },
+  regescrt: { challenge: 401, as: 'user', after: 200 },
+  sdp01: { challenge: 407, as: 'user', after: 406 },
+  inv2543: { challenge: 407, as: 'user', after: [400, 404] },
 };
 
 const NAMES = readdirSync(DIR)
@@ -233,7 +233,7 @@ describe('RFC 4475 torture messages against the running switch', () => {
           : text.replace(/^(Via[ \t]*:[^\r\n]*)/im, `$1;branch=z9hG4bK-again-${name}`);
         const second = await exchange(peer, inbox, self, Buffer.from(text, 'latin1'), `${name}-again`);
         const after = second.filter((m) => cseqOf(m) !== request.cseq.seq);
-        check(`${name} after authentication`, rule.then, after.map(statusOf));
+        check(`${name} after authentication`, rule.after, after.map(statusOf));
         answers[name] = after.map((a) => parseMessage(a) as SipResponse);
       } finally {
         peer.close();
