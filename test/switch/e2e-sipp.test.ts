@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createUdpTransport,
+  createTcpTransport,
   createUserAgent,
   type InviteSession,
   type UserAgent,
@@ -276,11 +276,12 @@ describe('SIPp against the running switch', () => {
     ]);
   });
 
-  it('CANCEL while the callee rings leaves no call behind', async () => {
-    // the callee: a UserAgent registered as 1007 that rings and never answers
-    const udp = await createUdpTransport({ address: '127.0.0.1', port: 0 });
+  it('CANCEL while the callee (on TCP) rings leaves no call behind', async () => {
+    // the callee: a UserAgent registered as 1007 over TCP that rings and never answers; it
+    // does not listen, so the switch reaches it only over the connection it registered on
+    const tcp = await createTcpTransport({ address: '127.0.0.1', port: 0, listen: false });
     const callee: UserAgent = createUserAgent({
-      transports: [udp],
+      transports: [tcp],
       user: '1007',
       credentials: { username: '1007', password: 'demo1007' },
     });
@@ -312,6 +313,7 @@ describe('SIPp against the running switch', () => {
       expect(info.cdr).toMatchObject({ callee: { number: '1007' }, disposition: 'cancelled' });
       await until(() => rung[0]?.state === 'terminated', 5000, 'the callee cancelled');
       expect(rung[0]?.endedInfo?.reason).toBe('cancelled');
+      expect(rung[0]?.request.getHeader('Via')).toContain('SIP/2.0/TCP');
       expect(s.sw.calls.size).toBe(0);
       expect(s.sw.engine?.endpointCount).toBe(0);
     } finally {

@@ -4,7 +4,7 @@
  * playback applications, and signalling-only mode (SDP untouched, nothing anchored).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type SwitchNet, switchNet } from './helpers.js';
+import { settings, type SwitchNet, switchNet } from './helpers.js';
 
 let n: SwitchNet | undefined;
 afterEach(async () => {
@@ -159,5 +159,25 @@ describe('switch media', () => {
       n.run(300),
     ]);
     expect(err.status).toBe(488);
+  });
+
+  it('hangs up a call whose RTP stopped (rtpTimeoutMs), but not one on hold', async () => {
+    const s0 = settings();
+    n = await switchNet({ settings: { ...s0, media: { ...s0.media, rtpTimeoutMs: 2000 } } });
+    const { alice, bob, session, atBob, call } = await connected(n);
+    // on hold nobody needs to send: the call stays up
+    await Promise.all([session.hold(), n.run(300)]);
+    await n.run(4000);
+    expect(call.state).toBe('answered');
+    await Promise.all([session.unhold(), n.run(300)]);
+    // media flows for a while, then stops
+    await Promise.all([alice.send(session, 20), bob.send(atBob, 20)]);
+    expect(call.state).toBe('answered');
+    const ended = call.ended;
+    await n.run(3000);
+    const info = await ended;
+    expect(info.hangup).toEqual({ by: 'system', reason: 'RTP timeout' });
+    expect(session.state).toBe('terminated');
+    expect(atBob.state).toBe('terminated');
   });
 });
