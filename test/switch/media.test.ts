@@ -4,7 +4,7 @@
  * playback applications, and signalling-only mode (SDP untouched, nothing anchored).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { settings, type SwitchNet, switchNet } from './helpers.js';
+import { type SwitchNet, settings, switchNet } from './helpers.js';
 
 let n: SwitchNet | undefined;
 afterEach(async () => {
