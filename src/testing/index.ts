@@ -5,7 +5,6 @@
  * in-process media workers.
  */
 export { FakeClock, type FakeClockOptions, flushMicrotasks, seededRandom } from '../core/index.js';
-export { LoopNetwork, type LoopNetworkOptions, type LoopPacket, LoopTransport } from '../sip/transport/index.js';
 export {
   InProcessWorker,
   type InProcessWorkerOptions,
@@ -14,3 +13,9 @@ export {
   type MemoryNetworkOptions,
   MemoryPeer,
 } from '../media/worker/index.js';
+export {
+  LoopNetwork,
+  type LoopNetworkOptions,
+  type LoopPacket,
+  LoopTransport,
+} from '../sip/transport/index.js';

@@ -26,7 +26,7 @@ import { PortAllocator, type PortRange } from './port-allocator.js';
 import { defaultPromptDirectory } from './prompt-directory.js';
 import type { Command, CommandResults, RecordTarget, WorkerBootData, WorkerMessage } from './protocol.js';
 import { MediaRecording, type RecordingLink } from './recording.js';
-import { MediaSession, type SessionLink } from './session.js';
+import { MediaSession, type MediaSessionKind, type SessionLink } from './session.js';
 import type { EndpointConfig, RecordingOptions, RecordingResult, WorkerStats } from './types.js';
 import { type MediaWorkerHandle, type MediaWorkerSpawner, workerSpawner } from './worker-script.js';
 
@@ -477,10 +477,25 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     return this.#connect(a, b, same ? 'relay' : 'transcode');
   }
 
-  async #connect(a: MediaEndpoint, b: MediaEndpoint, kind: 'relay' | 'transcode'): Promise<MediaSession> {
+  /**
+   * Sends what an endpoint's party sends back to it (an echo test): the
+   * endpoint is relayed to itself, headers rewritten with its own SSRC. Close
+   * the session to stop.
+   */
+  echo(endpoint: MediaEndpoint): Promise<MediaSession> {
+    return this.#connect(endpoint, endpoint, 'echo');
+  }
+
+  async #connect(a: MediaEndpoint, b: MediaEndpoint, kind: MediaSessionKind): Promise<MediaSession> {
     this.#check();
     if (!(a instanceof MediaEndpoint) || !(b instanceof MediaEndpoint)) {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'relay/transcode take two endpoints');
+    }
+    if ((a === b) !== (kind === 'echo')) {
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        kind === 'echo' ? 'echo takes one endpoint' : 'cannot connect an endpoint to itself: use echo()',
+      );
     }
     if (a.closed || b.closed) throw new StrowgerError('ERR_CLOSED', 'cannot connect a closed endpoint');
     if (a.workerIndex !== b.workerIndex) {

@@ -53,7 +53,12 @@ export type {
 export { MediaRecording, type MediaRecordingEvents } from './recording.js';
 export { RtpOutput, type RtpOutputOptions } from './rtp-output.js';
 export { MediaWorkerRuntime, type MediaWorkerRuntimeOptions } from './runtime.js';
-export { MediaSession, type MediaSessionEvents, type SessionRecordingOptions } from './session.js';
+export {
+  MediaSession,
+  type MediaSessionEvents,
+  type MediaSessionKind,
+  type SessionRecordingOptions,
+} from './session.js';
 export { type DatagramHandler, type MediaSocket, type MediaSocketFactory, udpSockets } from './sockets.js';
 export { LATCH_ACCEPT, LATCH_LEARNED, LATCH_REJECT, type LatchResult, SourceLatch } from './source-latch.js';
 export { TickScheduler, type TickSchedulerOptions } from './tick-scheduler.js';

@@ -48,7 +48,8 @@ export type Command =
     }
   | { type: 'updateEndpoint'; endpoint: number; config: EndpointConfig }
   | { type: 'closeEndpoint'; endpoint: number }
-  | { type: 'connect'; session: number; kind: 'relay' | 'transcode'; a: number; b: number }
+  /** `echo`: `a` and `b` are the same endpoint, whose packets are relayed back to their sender. */
+  | { type: 'connect'; session: number; kind: 'relay' | 'transcode' | 'echo'; a: number; b: number }
   | { type: 'disconnect'; session: number }
   | { type: 'sendDtmf'; endpoint: number; digits: string; options: DtmfSendOptions }
   | { type: 'play'; endpoint: number; source: PlayInput; options?: PlayOptions }

@@ -67,7 +67,7 @@ const strongRandom: Random = Object.freeze({
 
 interface Session {
   id: number;
-  kind: 'relay' | 'transcode';
+  kind: 'relay' | 'transcode' | 'echo';
   a: WorkerEndpoint;
   b: WorkerEndpoint;
   transcode: TranscodeSession | undefined;
@@ -331,10 +331,15 @@ export class MediaWorkerRuntime {
     b.transcodeRate = pcmRateFor(fb, naturalRate(fa));
   }
 
-  async #connect(id: number, kind: 'relay' | 'transcode', aId: number, bId: number): Promise<void> {
+  async #connect(id: number, kind: 'relay' | 'transcode' | 'echo', aId: number, bId: number): Promise<void> {
     const a = this.#endpoint(aId);
     const b = this.#endpoint(bId);
-    if (a === b) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'cannot connect an endpoint to itself');
+    if ((a === b) !== (kind === 'echo')) {
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        kind === 'echo' ? 'an echo takes one endpoint' : 'cannot connect an endpoint to itself (use echo)',
+      );
+    }
     if (this.#sessions.has(id)) throw new StrowgerError('ERR_INVALID_STATE', `session ${id} exists already`);
     for (const ep of [a, b]) {
       if (ep.mode !== MODE_IDLE || ep.bridge) {
@@ -345,7 +350,10 @@ export class MediaWorkerRuntime {
       }
     }
     const session: Session = { id, kind, a, b, transcode: undefined };
-    if (kind === 'relay') {
+    if (kind === 'echo') {
+      // the endpoint is its own relay peer: what its party sends goes back to it, rewritten
+      a.setRelay(a);
+    } else if (kind === 'relay') {
       if (!relayCompatible(a.format, b.format)) {
         throw new StrowgerError(
           'ERR_INVALID_STATE',
@@ -366,7 +374,7 @@ export class MediaWorkerRuntime {
     this.#sessions.set(id, session);
     try {
       await a.reconfigure();
-      await b.reconfigure();
+      if (b !== a) await b.reconfigure();
     } catch (err) {
       this.#teardown(id);
       await Promise.allSettled([a.reconfigure(), b.reconfigure()]);

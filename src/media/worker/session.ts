@@ -34,9 +34,12 @@ export interface SessionLink {
   record(target: RecordTarget, options: RecordingOptions): Promise<MediaRecording>;
 }
 
+/** How a session moves media: relay (same codec), transcode, or echo (one endpoint's packets back to it). */
+export type MediaSessionKind = 'relay' | 'transcode' | 'echo';
+
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly id: number;
-  readonly kind: 'relay' | 'transcode';
+  readonly kind: MediaSessionKind;
   readonly a: MediaEndpoint;
   readonly b: MediaEndpoint;
   readonly #link: SessionLink;
@@ -44,13 +47,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #closing: Promise<void> | undefined;
 
   /** @internal (created by `MediaEngine.relay/transcode/connect`) */
-  constructor(
-    id: number,
-    kind: 'relay' | 'transcode',
-    a: MediaEndpoint,
-    b: MediaEndpoint,
-    link: SessionLink,
-  ) {
+  constructor(id: number, kind: MediaSessionKind, a: MediaEndpoint, b: MediaEndpoint, link: SessionLink) {
     super();
     this.id = id;
     this.kind = kind;
@@ -59,7 +56,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#link = link;
   }
 
-  /** Index of the worker both legs live in. */
+  /** Index of the worker both legs live in (for an echo, `a === b`). */
   get workerIndex(): number {
     return this.a.workerIndex;
   }
