@@ -1,11 +1,13 @@
 /** The strowger command, run as a child process. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteStorage } from '../../src/switch/index.js';
 import { runSipp } from '../helpers/sipp.js';
 
 const root = resolve(__dirname, '..', '..');
@@ -14,9 +16,17 @@ const DEMO = join(root, 'examples', 'switch', 'demo.yaml');
 // The children run in a temporary directory, so name tsx's loader by its full path.
 const TSX = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
 const tmp = mkdtempSync(join(tmpdir(), 'strowger-cli-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  // a failed test may leave its switch running
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
 
-function start(args: string[]): ChildProcess & {
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcess & {
   out: () => string;
   err: () => string;
   done: Promise<{ code: number | null; signal: string | null }>;
@@ -24,8 +34,9 @@ function start(args: string[]): ChildProcess & {
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd: tmp,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout?.on('data', (d) => {
@@ -117,19 +128,19 @@ const SDP = [
 ].join('\n');
 
 /**
- * A demo user registers (401 + digest) and calls `target` (407 + digest; SIPp puts the
+ * A user (default the demo's 1001) registers (401 + digest) and calls `target` (407 + digest; SIPp puts the
  * switch's address in the digest uri, so the Request-URI is the switch and the number is
  * in To), stays `holdMs`, and hangs up.
  */
-function demoCallXml(target: string, holdMs: number): string {
+function demoCallXml(target: string, holdMs: number, user = '1001', password = `demo${user}`): string {
   const hdr = (cseq: string) =>
     [
       'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]',
-      'From: <sip:1001@127.0.0.1>;tag=[pid]SIPpTag00[call_number]',
-      `To: <sip:${cseq.endsWith('REGISTER') ? '1001' : target}@127.0.0.1>`,
+      `From: <sip:${user}@127.0.0.1>;tag=[pid]SIPpTag00[call_number]`,
+      `To: <sip:${cseq.endsWith('REGISTER') ? user : target}@127.0.0.1>`,
       'Call-ID: [call_id]',
       `CSeq: ${cseq}`,
-      'Contact: <sip:1001@[local_ip]:[local_port]>',
+      `Contact: <sip:${user}@[local_ip]:[local_port]>`,
       'Max-Forwards: 70',
     ].join('\n');
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -145,7 +156,7 @@ Content-Length: 0
   <send retrans="500"><![CDATA[
 REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
 ${hdr('2 REGISTER')}
-[authentication username=1001 password=demo1001]
+[authentication username=${user} password=${password}]
 Expires: 300
 Content-Length: 0
 
@@ -170,7 +181,7 @@ Content-Length: 0
   <send retrans="500" start_txn="i2"><![CDATA[
 INVITE sip:[remote_ip]:[remote_port] SIP/2.0
 ${hdr('4 INVITE')}
-[authentication username=1001 password=demo1001]
+[authentication username=${user} password=${password}]
 Content-Type: application/sdp
 Content-Length: [len]
 
@@ -198,7 +209,7 @@ Content-Length: 0
 </scenario>`;
 }
 
-/** An INVITE without credentials that expects `status` (503 while draining). */
+/** An INVITE without credentials that expects `status` (503 while draining, which must carry Retry-After). */
 function refusedXml(status: number): string {
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="refused">
@@ -217,7 +228,13 @@ Content-Length: [len]
 ${SDP}
 ]]></send>
   <recv response="100" optional="true"/>
-  <recv response="${status}"/>
+  <recv response="${status}">${
+    status === 503
+      ? `
+    <action><ereg regexp="[1-9][0-9]*" search_in="hdr" header="Retry-After:" check_it="true" assign_to="retry"/></action>
+  `
+      : ''
+  }</recv>
   <send><![CDATA[
 ACK sip:[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-2]
@@ -228,7 +245,7 @@ CSeq: 1 ACK
 Max-Forwards: 70
 Content-Length: 0
 
-]]></send>
+]]></send>${status === 503 ? '\n  <Reference variables="retry"/>' : ''}
 </scenario>`;
 }
 
@@ -351,5 +368,221 @@ describe('strowger (running)', () => {
       signal: 'SIGTERM',
       calls: 1,
     });
+  });
+});
+
+/** Resolves once `text` appears on the child's stderr (its JSON logs). */
+function waitForLog(c: ReturnType<typeof start>, text: string, timeoutMs = 20_000): Promise<void> {
+  return new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`no ${text} in the logs:\n${c.err()}`)), timeoutMs);
+    const check = () => {
+      if (c.err().includes(text)) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    check();
+    c.stderr?.on('data', check);
+  });
+}
+
+/** A small configuration of our own: UDP+TCP on 127.0.0.1, one media worker, echo on 9196. */
+function configFile(name: string, lines: string[], sipPort = 0): string {
+  const rtp = 20000 + 200 * Math.floor(Math.random() * 45);
+  const file = join(tmp, `${name}.yaml`);
+  writeFileSync(
+    file,
+    [
+      'sip:',
+      '  transports:',
+      `    - { type: udp, address: 127.0.0.1, port: ${sipPort} }`,
+      `    - { type: tcp, address: 127.0.0.1, port: ${sipPort} }`,
+      'media:',
+      '  address: 127.0.0.1',
+      `  rtpPorts: { min: ${rtp}, max: ${rtp + 199} }`,
+      '  workers: 1',
+      'applications:',
+      '  - { name: echo, type: echo }',
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+async function cdrsIn(dataDir: string) {
+  const storage = await createSqliteStorage({ dataDir });
+  try {
+    return (await storage.cdrs.query({ order: 'asc' })).items;
+  } finally {
+    await storage.close();
+  }
+}
+
+describe('strowger (running): flags, secrets, reload, durability', () => {
+  it('--bind, --sip-port, --data-dir and --log-level win over the file; a password comes from the environment', async () => {
+    const file = configFile(
+      'flags',
+      [
+        'users:',
+        '  - { extension: 1001, password: { env: STROWGER_TEST_PASSWORD } }',
+        'routes:',
+        '  - { exact: 9196, application: echo }',
+        'storage: { dataDir: ./from-the-file }',
+        'logging: { level: info }',
+      ],
+      5999,
+    );
+    const dataDir = join(tmp, 'from-the-flag');
+    const flags = ['--bind', '127.0.0.2', '--sip-port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+    // without STROWGER_TEST_PASSWORD the configuration is refused, naming the field and the variable
+    const refused = await run(['--config', file, ...flags]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'users[0].password: environment variable STROWGER_TEST_PASSWORD is not set',
+    );
+    const ok = start(['--config', file, ...flags], { STROWGER_TEST_PASSWORD: 's3cret-from-env' });
+    const text = await waitForBanner(ok);
+    const m = /server 127\.0\.0\.2 port (\d+) \(UDP or TCP\), domain 127\.0\.0\.2/.exec(text);
+    expect(m, text).not.toBeNull();
+    const port = Number(m?.[1]);
+    expect(port).not.toBe(5999); // --sip-port 0: a free port, not the file's
+    expect(text).toContain(`data           ${join(dataDir, 'strowger.db')}`);
+    expect(existsSync(join(dataDir, 'strowger.db'))).toBe(true);
+    expect(existsSync(join(tmp, 'from-the-file'))).toBe(false);
+    // the switch listens on 127.0.0.2 only, and takes the password from the environment
+    const call = await runSipp({
+      scenario: { xml: demoCallXml('9196', 200, '1001', 's3cret-from-env') },
+      remote: `127.0.0.2:${port}`,
+      localPort: sippPorts++,
+      calls: 1,
+      timeoutSec: 15,
+    });
+    expect(call.successful, call.stdout.slice(0, 2500)).toBe(1);
+    const wrong = await runSipp({
+      scenario: { xml: demoCallXml('9196', 200, '1001', 'demo1001') },
+      remote: `127.0.0.2:${port}`,
+      localPort: sippPorts++,
+      calls: 1,
+      timeoutSec: 5,
+    });
+    expect(wrong.successful).toBe(0);
+    ok.kill('SIGTERM');
+    expect(await ok.done).toEqual({ code: 0, signal: null });
+    // --log-level warn: the info lines (started, call, stopped) are gone, the warnings stay
+    const logs = ok
+      .err()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    expect(logs.length).toBeGreaterThan(0); // the wrong password is logged for fail2ban
+    expect(logs.every((l) => l.level === 'warn' || l.level === 'error')).toBe(true);
+    expect(logs.some((l) => l.event === 'auth_failure' && l.src_ip === '127.0.0.1')).toBe(true);
+    // the media was anchored on the --bind address
+    const [cdr] = await cdrsIn(dataDir);
+    expect(cdr).toMatchObject({ callee: { number: '9196' }, disposition: 'answered' });
+    expect(String((cdr?.legs[0] as { media?: string } | undefined)?.media)).toMatch(/^127\.0\.0\.2:\d+$/);
+  });
+
+  it('hot reload: a user and a route added to the file work at once; the call up survives', async () => {
+    const head = [
+      'users:',
+      '  - { extension: 1001, password: demo1001 }',
+      'routes:',
+      '  - { exact: 9196, application: echo }',
+      'logging: { level: info }',
+    ];
+    const file = configFile('reload', head);
+    const dataDir = join(tmp, 'reload-data');
+    const c = start(['--config', file, '--data-dir', dataDir, '--sip-port', '0'], {
+      STROWGER_TEST_1011: 'pw-of-1011',
+    });
+    const port = bannerPort(await waitForBanner(c));
+    const up = runSipp({
+      scenario: { xml: demoCallXml('9196', 4000) },
+      remote: `127.0.0.1:${port}`,
+      localPort: sippPorts++,
+      calls: 1,
+      timeoutSec: 20,
+    });
+    await waitForLog(c, '"msg":"call"');
+    // the edit: a user with its password in the environment, and a route to the echo
+    const text = readFileSync(file, 'utf8')
+      .replace(
+        '  - { extension: 1001, password: demo1001 }',
+        '  - { extension: 1001, password: demo1001 }\n  - { extension: 1011, password: { env: STROWGER_TEST_1011 } }',
+      )
+      .replace(
+        '  - { exact: 9196, application: echo }',
+        '  - { exact: 9196, application: echo }\n  - { exact: 7777, application: echo }',
+      );
+    writeFileSync(file, text);
+    await waitForLog(c, '"msg":"configuration reloaded"');
+    const added = await runSipp({
+      scenario: { xml: demoCallXml('7777', 200, '1011', 'pw-of-1011') },
+      remote: `127.0.0.1:${port}`,
+      localPort: sippPorts++,
+      calls: 1,
+      timeoutSec: 15,
+    });
+    expect(added.successful, added.stdout.slice(0, 2500)).toBe(1);
+    const first = await up;
+    expect(first.successful, first.stdout.slice(0, 2500)).toBe(1); // its BYE got its 200
+    c.kill('SIGTERM');
+    expect(await c.done).toEqual({ code: 0, signal: null });
+    const reloaded = c
+      .err()
+      .split('\n')
+      .filter((l) => l.includes('"configuration reloaded"'))
+      .map((l) => JSON.parse(l));
+    expect(reloaded).toHaveLength(1);
+    expect(reloaded[0]).toMatchObject({ users: 1, routesChanged: true });
+    const cdrs = await cdrsIn(dataDir);
+    expect(cdrs.map((r) => [r.caller.number, r.callee.number, r.disposition, r.hangup.by])).toEqual([
+      ['1001', '9196', 'answered', 'caller'],
+      ['1011', '7777', 'answered', 'caller'],
+    ]);
+    // the first call was up across the reload
+    const reloadAt = Date.parse(reloaded[0].time);
+    expect(cdrs[0]?.startedAt).toBeLessThan(reloadAt);
+    expect(cdrs[0]?.endedAt).toBeGreaterThan(reloadAt);
+  });
+
+  it('a CDR is on disk when the call ends: SIGKILL right after, and a new process finds it in the WAL database', async () => {
+    const dataDir = join(tmp, 'durable');
+    const c = start(['--config', DEMO, '--data-dir', dataDir, '--sip-port', '0']);
+    const port = bannerPort(await waitForBanner(c));
+    const call = runSipp({
+      scenario: { xml: demoCallXml('9196', 300) },
+      remote: `127.0.0.1:${port}`,
+      localPort: sippPorts++,
+      calls: 1,
+      timeoutSec: 15,
+    });
+    // "call ended" is logged after the CDR write resolved, just before the `ended` event
+    await waitForLog(c, '"msg":"call ended"');
+    c.kill('SIGKILL');
+    expect(await c.done).toEqual({ code: null, signal: 'SIGKILL' });
+    expect((await call).successful).toBe(1);
+    // not checkpointed: the row is in the write-ahead log, which the next open replays
+    const db = join(dataDir, 'strowger.db');
+    expect(statSync(`${db}-wal`).size).toBeGreaterThan(0);
+    const cdrs = await cdrsIn(dataDir);
+    expect(cdrs).toHaveLength(1);
+    expect(cdrs[0]).toMatchObject({
+      caller: { number: '1001' },
+      callee: { number: '9196' },
+      disposition: 'answered',
+      hangup: { by: 'caller' },
+    });
+    expect(cdrs[0]?.talkMs).toBeGreaterThan(0);
+    expect(cdrs[0]?.legs).toHaveLength(1);
+    const check = new Database(db, { readonly: true });
+    try {
+      expect((check.pragma('journal_mode') as { journal_mode: string }[])[0]?.journal_mode).toBe('wal');
+    } finally {
+      check.close();
+    }
   });
 });
