@@ -1,6 +1,6 @@
 /** The strowger command, run as a child process. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -585,4 +585,71 @@ describe('strowger (running): flags, secrets, reload, durability', () => {
       check.close();
     }
   });
+});
+
+/** Newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+describe('npx strowger (the built package)', () => {
+  it('runs the demo from dist/: banner, a call to the echo test through dist/media-worker.js, SIGTERM exits 0', async () => {
+    // `npm ci` builds dist/ (prepare); rebuild when the sources are newer than it
+    const cli = join(root, 'dist', 'cli.js');
+    const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
+    if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs)) {
+      execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore', timeout: 240_000 });
+    }
+    const dataDir = join(tmp, 'npx');
+    const child = spawn('npx', ['--no-install', 'strowger', '--sip-port', '0', '--data-dir', dataDir], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+      detached: true,
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      err += d;
+    });
+    const done = new Promise<{ code: number | null; signal: string | null }>((res) =>
+      child.on('exit', (code, signal) => res({ code, signal })),
+    );
+    const c = Object.assign(child, { out: () => out, err: () => err, done });
+    try {
+      const banner = await waitForBanner(c);
+      expect(banner).toContain('Strowger 0.1.0 — demo switch');
+      expect(banner).toContain('configuration  examples/switch/demo.yaml');
+      const started = JSON.parse(err.split('\n').find((l) => l.includes('"strowger started"')) ?? '{}');
+      expect(started.config).toBe(DEMO);
+      const call = await runSipp({
+        scenario: { xml: demoCallXml('9196', 300) },
+        remote: `127.0.0.1:${bannerPort(banner)}`,
+        localPort: sippPorts++,
+        calls: 1,
+        timeoutSec: 15,
+      });
+      expect(call.successful, call.stdout.slice(0, 2500)).toBe(1);
+      process.kill(started.pid, 'SIGTERM');
+      expect(await done).toEqual({ code: 0, signal: null });
+      expect(err).toContain('"msg":"stopped"');
+      const [cdr] = await cdrsIn(dataDir);
+      expect(cdr).toMatchObject({ callee: { number: '9196' }, disposition: 'answered' });
+    } finally {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+    }
+  }, 300_000);
 });
