@@ -492,6 +492,7 @@ describe('strowger (running): flags, secrets, reload, durability', () => {
       'routes:',
       '  - { exact: 9196, application: echo }',
       'logging: { level: info }',
+      'drain: { timeoutMs: 30s }',
     ];
     const file = configFile('reload', head);
     const dataDir = join(tmp, 'reload-data');
@@ -516,7 +517,8 @@ describe('strowger (running): flags, secrets, reload, durability', () => {
       .replace(
         '  - { exact: 9196, application: echo }',
         '  - { exact: 9196, application: echo }\n  - { exact: 7777, application: echo }',
-      );
+      )
+      .replace('drain: { timeoutMs: 30s }', 'drain: { timeoutMs: 45s }');
     writeFileSync(file, text);
     await waitForLog(c, '"msg":"configuration reloaded"');
     const added = await runSipp({
@@ -538,6 +540,8 @@ describe('strowger (running): flags, secrets, reload, durability', () => {
       .map((l) => JSON.parse(l));
     expect(reloaded).toHaveLength(1);
     expect(reloaded[0]).toMatchObject({ users: 1, routesChanged: true });
+    // the drain time in force is the reloaded one
+    expect(c.err()).toMatch(/"signal":"SIGTERM","calls":0,"drainMs":45000,"msg":"stopping"/);
     const cdrs = await cdrsIn(dataDir);
     expect(cdrs.map((r) => [r.caller.number, r.callee.number, r.disposition, r.hangup.by])).toEqual([
       ['1001', '9196', 'answered', 'caller'],

@@ -70,7 +70,7 @@ describe('diffConfig', () => {
     const next = `${base.replace('level: info', 'level: debug')}\nsip: { transports: [{ type: tcp }], userAgent: X }\nmedia: { codecs: [PCMA] }`;
     const d = diffConfig(cfg(base), cfg(next));
     expect(d.settings).toEqual(['logging.level', 'media.codecs', 'sip.transports', 'sip.userAgent']);
-    expect(d.restartRequired).toEqual(['sip.transports']);
+    expect(d.restartRequired).toEqual(['sip.transports', 'sip.userAgent']);
   });
 
   it('route order matters', () => {

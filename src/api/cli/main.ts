@@ -114,7 +114,9 @@ async function run(opts: CliOptions): Promise<void> {
       if (diff.restartRequired.length > 0)
         log.warn({ settings: diff.restartRequired }, 'these settings apply at the next start');
       sw.configure(next).then(
-        () =>
+        () => {
+          // what the CLI itself reads at run time (drain.timeoutMs) follows the file too
+          config = next;
           log.info(
             {
               users: diff.users.added.length + diff.users.removed.length + diff.users.changed.length,
@@ -126,7 +128,8 @@ async function run(opts: CliOptions): Promise<void> {
                 diff.applications.changed.length,
             },
             'configuration reloaded',
-          ),
+          );
+        },
         (err) => log.error({ err: (err as Error).message }, 'configuration not applied'),
       );
     },

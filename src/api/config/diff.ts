@@ -44,6 +44,11 @@ export interface ConfigDiff {
 export const RESTART_REQUIRED: readonly string[] = Object.freeze([
   'sip.transports',
   'sip.domain',
+  // the user agent, the registrar and the digest realm are set up once, at start
+  'sip.realm',
+  'sip.userAgent',
+  'sip.timers',
+  'sip.registration',
   'media.workers',
   'media.address',
   'media.publicAddress',
