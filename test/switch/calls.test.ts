@@ -138,6 +138,44 @@ describe('switch: forking and failures', () => {
     expect(n.engine?.endpointCount).toBe(0);
   });
 
+  it('no answer can be 408 (noAnswerStatus); a device that times out itself gives 408; two devices that fail differently give the more telling status', async () => {
+    n = await switchNet({ core: { noAnswerStatus: 408 } });
+    const alice = await n.phone('10.0.0.11', '1001');
+    await n.phone('10.0.0.12', '1002'); // rings, never answers
+    const carol = await n.phone('10.0.0.13', '1003');
+    carol.ua.on('INVITE', (s) => s.reject(408));
+    // 1004 on two devices: one busy, one unavailable
+    const d1 = await n.phone('10.0.0.14', '1004');
+    const d2 = await n.phone('10.0.0.15', '1004');
+    d1.ua.on('INVITE', (s) => s.reject(486));
+    d2.ua.on('INVITE', (s) => s.reject(480));
+    const attempt = async (uri: string, ms = 300) => {
+      const [err] = await Promise.all([
+        alice.ua.invite(uri, { offer: alice.media }).then(
+          () => undefined,
+          (e: SipResponseError) => e,
+        ),
+        n?.run(ms),
+      ]);
+      return err?.status;
+    };
+    expect(await attempt('sip:1002@10.0.0.1', 21_000)).toBe(408);
+    expect(await attempt('sip:1003@10.0.0.1')).toBe(408);
+    expect(await attempt('sip:1004@10.0.0.1')).toBe(486);
+    const cdrs = (await n.sw.storage.cdrs.query({ order: 'asc' })).items;
+    expect(cdrs.map((c) => [c.callee.number, c.disposition, c.hangup.by, c.hangup.status])).toEqual([
+      ['1002', 'no-answer', 'system', 408],
+      ['1003', 'no-answer', 'callee', 408],
+      ['1004', 'busy', 'callee', 486],
+    ]);
+    // the CDR keeps every leg: the caller's and one per device rung, with its final status
+    expect(cdrs[2]?.legs.map((l) => [l.role, l.status]).sort()).toEqual([
+      ['callee', 480],
+      ['callee', 486],
+      ['caller', 486],
+    ]);
+  });
+
   it('CANCEL while the callee rings cancels the callee and leaves no call behind', async () => {
     n = await switchNet();
     const alice = await n.phone('10.0.0.11', '1001');
