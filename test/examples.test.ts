@@ -19,6 +19,18 @@ describe('examples', () => {
     expect(out).toContain('To: <sip:1002@pbx.example.com>;tag=b7x2\r\n');
   });
 
+  it('switch/library.ts runs a switch, registers a phone, calls the echo test twice (once after a reload), closes', () => {
+    const out = run('switch/library.ts');
+    expect(out).toMatch(/^switch listening on UDP 127\.0\.0\.1:\d+\n/);
+    expect(out).toContain('registration: 1001 has 1 device(s)\n');
+    for (const n of ['9196', '7777']) {
+      expect(out).toContain(`call: 1001 -> ${n} (application)\nanswered: media echo\n`);
+      expect(out).toContain(`ended: ${n} answered, hung up by caller; CDR legs 1\n`);
+    }
+    expect(out).toContain('CDR: 1001 -> 9196 answered\nCDR: 1001 -> 7777 answered\n');
+    expect(out).toMatch(/closed: true\n$/);
+  });
+
   it('acd-erlang.ts sizes a queue with Erlang C', () => {
     const out = run('acd-erlang.ts');
     expect(out).toMatch(/48 erlangs need (\d+) agents/);
