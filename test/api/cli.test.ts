@@ -1,6 +1,15 @@
 /** The strowger command, run as a child process. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -601,14 +610,18 @@ function newest(dir: string): number {
   return t;
 }
 
+/** `npm ci` builds dist/ (prepare); rebuild it when the sources are newer. */
+function ensureBuilt(): void {
+  const cli = join(root, 'dist', 'cli.js');
+  const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
+  if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs)) {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore', timeout: 240_000 });
+  }
+}
+
 describe('npx strowger (the built package)', () => {
   it('runs the demo from dist/: banner, a call to the echo test through dist/media-worker.js, SIGTERM exits 0', async () => {
-    // `npm ci` builds dist/ (prepare); rebuild when the sources are newer than it
-    const cli = join(root, 'dist', 'cli.js');
-    const built = existsSync(cli) ? statSync(cli).mtimeMs : 0;
-    if (built < Math.max(newest(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs)) {
-      execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore', timeout: 240_000 });
-    }
+    ensureBuilt();
     const dataDir = join(tmp, 'npx');
     const child = spawn('npx', ['--no-install', 'strowger', '--sip-port', '0', '--data-dir', dataDir], {
       cwd: root,
@@ -656,4 +669,52 @@ describe('npx strowger (the built package)', () => {
       }
     }
   }, 300_000);
+
+  it('the package ships what it runs: the bin, dist/cli.js, the media worker, the demo configuration and the prompts', () => {
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as [{ files: { path: string }[] }];
+    const files = new Set(pack.files.map((f) => f.path));
+    for (const f of [
+      'bin/strowger.mjs',
+      'dist/cli.js',
+      'dist/media-worker.js',
+      'examples/switch/demo.yaml',
+      'assets/prompts/en/welcome.wav',
+    ])
+      expect(files, f).toContain(f);
+  });
+
+  it('the bundled demo (no --config) keeps its data in the working directory, not beside the file', {
+    timeout: 300_000,
+  }, async () => {
+    ensureBuilt();
+    const cwd = join(tmp, 'somewhere');
+    mkdirSync(cwd);
+    const child = spawn(process.execPath, [join(root, 'bin', 'strowger.mjs'), '--sip-port', '0'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d) => {
+      out += d;
+    });
+    child.stderr?.on('data', (d) => {
+      err += d;
+    });
+    const done = new Promise<{ code: number | null; signal: string | null }>((res) =>
+      child.on('exit', (code, signal) => res({ code, signal })),
+    );
+    const banner = await waitForBanner(Object.assign(child, { out: () => out, err: () => err, done }));
+    expect(banner).toContain(`data           ${join(cwd, '.strowger', 'data', 'strowger.db')}`);
+    expect(existsSync(join(cwd, '.strowger', 'data', 'strowger.db'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await done).toEqual({ code: 0, signal: null });
+  });
 });

@@ -29,6 +29,9 @@ import { formatBanner } from './banner.js';
 
 export { findDemoConfig };
 
+/** Where the bundled demo keeps its data when no --config and no --data-dir is given (relative to the working directory). */
+export const DEMO_DATA_DIR = '.strowger/data';
+
 function parsePort(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('must be 0-65535 (0: any free port)');
@@ -71,6 +74,9 @@ async function run(opts: CliOptions): Promise<void> {
   if (opts.bind !== undefined) overrides.bind = opts.bind;
   if (opts.sipPort !== undefined) overrides.sipPort = opts.sipPort;
   if (opts.dataDir !== undefined) overrides.dataDir = resolve(opts.dataDir);
+  // The bundled demo (no --config) may sit inside an installed package: its data goes to
+  // the working directory, never next to the file.
+  else if (opts.config === undefined) overrides.dataDir = resolve(DEMO_DATA_DIR);
   if (opts.logLevel !== undefined) overrides.logLevel = opts.logLevel;
   const shown = relative(process.cwd(), resolve(configPath)) || configPath;
 
