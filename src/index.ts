@@ -1,8 +1,9 @@
 /**
- * strowger — the public entry. Layers are also published as subpath exports:
- * `strowger/sip`, `strowger/sdp` (and later `strowger/rtp`, `strowger/media`,
- * `strowger/acd`, `strowger/testing`).
+ * strowger — the public entry: `createSwitch(config)` with its call model, configuration
+ * and storage (L8 api), and the core (errors, events, clocks). The layers are published as
+ * subpath exports too: `strowger/sip`, `strowger/sdp`, `strowger/rtp`, `strowger/media`,
+ * `strowger/acd`, `strowger/testing`.
  */
 
-export { VERSION } from './api/version.js';
+export * from './api/index.js';
 export * from './core/index.js';

@@ -5,8 +5,7 @@
  * (DATA_DIR defaults to the demo's, examples/switch/.strowger/data)
  */
 import { fileURLToPath } from 'node:url';
-// not exported by the package entry yet: in a checkout, import it from src/switch
-import { createSqliteStorage } from '../../src/switch/index.js';
+import { createSqliteStorage } from 'strowger';
 
 const dataDir = process.argv[2] ?? fileURLToPath(new URL('.strowger/data', import.meta.url));
 const extension = process.argv[3];

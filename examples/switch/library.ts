@@ -4,10 +4,8 @@
  * calls the echo test. Everything on 127.0.0.1 with free ports; CDRs in memory.
  * Run: npx tsx examples/switch/library.ts
  */
-// createSwitch is not exported by the package entry yet: in a checkout, import it from src/api.
-
+import { createSwitch, loadConfig } from 'strowger';
 import { createUdpTransport, createUserAgent } from 'strowger/sip';
-import { createSwitch, loadConfig } from '../../src/api/index.js';
 
 const config = await loadConfig({
   name: 'example.yaml',

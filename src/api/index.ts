@@ -4,16 +4,31 @@
  * wallboard and metrics come later.
  */
 
-// the call model createSwitch() returns
+// the call model createSwitch() returns, and its storage (CDRs …; SQLite or in memory)
 export {
   type AuthFailureEvent,
   Call,
+  type CallDirection,
+  type CallDisposition,
   type CallEndInfo,
   type CallEvents,
   type CallState,
+  type CdrInput,
+  type CdrQuery,
+  type CdrRecord,
+  type CdrStore,
+  createMemoryStorage,
+  createSqliteStorage,
+  createStorage,
   Leg,
   type LegEvents,
+  type Page,
+  type PageOptions,
   type RegistrationEvent,
+  type SqliteStorageOptions,
+  type Storage,
+  StorageError,
+  type StorageOptions,
   Switch,
   type SwitchEvents,
   type TrunkRegistrationEvent,
