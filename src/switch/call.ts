@@ -989,8 +989,16 @@ export class Call extends TypedEmitter<CallEvents> {
 
   // ------------------------------------------------------------------ ending
 
+  /** Write, then acknowledge: the 200 to a peer's BYE waits until the CDR is written. */
+  #holdByeAnswer(info: EndedInfo): void {
+    if (info.holdAnswer && this.#ending) info.holdAnswer(this.#ending);
+  }
+
   #onCallerEnded(info: EndedInfo): void {
-    if (this.#ending) return;
+    if (this.#ending) {
+      this.#holdByeAnswer(info);
+      return;
+    }
     switch (info.reason) {
       case 'cancelled':
         void this.#finish({
@@ -1006,6 +1014,7 @@ export class Call extends TypedEmitter<CallEvents> {
             ? { disposition: 'answered', by: 'caller', reason: 'BYE' }
             : { disposition: 'cancelled', by: 'caller', status: 487, reason: 'BYE before answer' },
         );
+        this.#holdByeAnswer(info);
         return;
       default:
         void this.#finish(
@@ -1022,12 +1031,17 @@ export class Call extends TypedEmitter<CallEvents> {
   }
 
   #onCalleeEnded(info: EndedInfo): void {
-    if (this.#ending) return;
+    if (this.#ending) {
+      // both sides hung up at once: this BYE too is answered once the CDR is written
+      this.#holdByeAnswer(info);
+      return;
+    }
     void this.#finish({
       disposition: 'answered',
       by: info.reason === 'remote-bye' ? 'callee' : 'system',
       reason: info.reason === 'remote-bye' ? 'BYE' : info.reason,
     });
+    this.#holdByeAnswer(info);
   }
 
   #timer(ms: number, fn: () => void): void {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipResponseError } from '../../src/sip/index.js';
+import { createMemoryStorage } from '../../src/switch/index.js';
 import { type SwitchNet, switchNet } from './helpers.js';
 
 let n: SwitchNet | undefined;
@@ -60,6 +61,51 @@ describe('switch: calls between registered phones', () => {
     expect(cdrs.items[0]?.legs).toHaveLength(2);
     expect(n.sw.calls.size).toBe(0);
     expect(n.engine?.endpointCount).toBe(0);
+  });
+});
+
+describe('switch: write, then acknowledge', () => {
+  it('the 200 to a BYE (from either side) goes out only once the CDR is written', async () => {
+    for (const side of ['caller', 'callee'] as const) {
+      const storage = await createMemoryStorage();
+      const write = storage.cdrs.write.bind(storage.cdrs);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let written = 0;
+      storage.cdrs.write = async (input) => {
+        await gate;
+        const record = await write(input);
+        written++;
+        return record;
+      };
+      n = await switchNet({ core: { storage } });
+      const alice = await n.phone('10.0.0.11', '1001');
+      const bob = await n.phone('10.0.0.12', '1002');
+      bob.ua.on('INVITE', (s) => s.answer());
+      const [session] = await Promise.all([
+        alice.ua.invite('sip:1002@10.0.0.1', { offer: alice.media }),
+        n.run(300),
+      ]);
+      const atBob = bob.incoming[0]!;
+      const hanger = side === 'caller' ? session : atBob;
+      let acknowledged = false;
+      const bye = hanger.bye().then(() => {
+        acknowledged = true;
+      });
+      await n.run(1000);
+      expect(written).toBe(0);
+      expect(acknowledged).toBe(false);
+      release();
+      await n.run(100);
+      await bye;
+      expect(written).toBe(1);
+      expect(acknowledged).toBe(true);
+      expect((await storage.cdrs.query()).items[0]?.hangup.by).toBe(side);
+      await n.close();
+      n = undefined;
+    }
   });
 });
 

@@ -79,6 +79,10 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTr
   readonly #dualStack: boolean;
   readonly #result: SendResult;
   #closing: Promise<void> | undefined;
+  /** Datagrams handed to the socket whose send has not completed yet. */
+  #inflight = 0;
+  /** Set while close() waits for the sends in flight. */
+  #idle: (() => void) | undefined;
 
   /** @internal use {@link createUdpTransport} */
   constructor(socket: Socket, advertisedHost: string, dualStack: boolean) {
@@ -127,8 +131,10 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTr
           ),
         );
     } else if (address.charCodeAt(0) === 91) address = address.slice(1, -1);
+    this.#inflight++;
     return new Promise((resolve, reject) => {
       this.#socket.send(data, remote.port, address, (err) => {
+        if (--this.#inflight === 0) this.#idle?.();
         if (err)
           reject(
             new StrowgerError(
@@ -142,13 +148,22 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTr
     });
   }
 
+  /**
+   * Stops receiving at once; datagrams already handed to `send` go out first (a last
+   * response before a shutdown), then the socket closes. Idempotent.
+   */
   close(): Promise<void> {
     if (!this.#closing) {
       this.#closing = new Promise<void>((resolve) => {
-        this.#socket.close(() => {
-          this.emit('close');
-          resolve();
-        });
+        const closeSocket = () => {
+          this.#idle = undefined;
+          this.#socket.close(() => {
+            this.emit('close');
+            resolve();
+          });
+        };
+        if (this.#inflight === 0) closeSocket();
+        else this.#idle = closeSocket;
       });
     }
     return this.#closing;

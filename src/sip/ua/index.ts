@@ -47,6 +47,7 @@ export {
 export { type DigestClientFailure, DigestError, SipResponseError } from './errors.js';
 export { IncomingRequest, type RequestResponseOptions } from './incoming-request.js';
 export {
+  BYE_ANSWER_HOLD_MAX_MS,
   type DtmfEvent,
   type EndedInfo,
   type EndReason,

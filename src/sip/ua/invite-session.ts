@@ -87,7 +87,20 @@ export interface EndedInfo {
   /** The BYE or CANCEL that ended it. */
   request?: SipRequest;
   error?: Error;
+  /**
+   * Only when the peer's BYE ended the session (`remote-bye`): hold the 200 to that BYE until
+   * `work` settles, at most {@link BYE_ANSWER_HOLD_MAX_MS} — for "write, then acknowledge"
+   * (a switch answers the BYE once the call's record is on disk). Call it from an `ended`
+   * listener, synchronously; several calls wait for all.
+   */
+  holdAnswer?: (work: PromiseLike<unknown>) => void;
 }
+
+/**
+ * The longest the 200 to a BYE waits for {@link EndedInfo.holdAnswer} work: well inside the
+ * peer's Timer F (64·T1 = 32 s), whose retransmissions the transaction absorbs meanwhile.
+ */
+export const BYE_ANSWER_HOLD_MAX_MS = 4000;
 
 export interface ProgressInfo {
   response: SipResponse;
@@ -1116,18 +1129,38 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       return;
     }
     switch (method) {
-      case 'BYE':
-        respond(200);
+      case 'BYE': {
         this.#stopReliable();
         if (this.#serverTx && !this.#serverTx.finalSent && !this.#serverTx.terminated) {
           // a BYE in an early dialog we are the UAS of (RFC 3261 §15.1.2): end the INVITE too
           this.#serverTx.respond(487, { headers: ua._responseHeaders() });
         }
+        const held: PromiseLike<unknown>[] = [];
+        let open = true;
+        const holdAnswer = (work: PromiseLike<unknown>) => {
+          if (!open) throw new StrowgerError('ERR_INVALID_STATE', 'holdAnswer() after the ended event');
+          held.push(work);
+        };
         this.#end(
-          { reason: 'remote-bye', request: req },
+          { reason: 'remote-bye', request: req, holdAnswer },
           new SipResponseError(undefined, { message: 'remote BYE' }),
         );
+        open = false;
+        if (held.length === 0) {
+          respond(200);
+          return;
+        }
+        // sent once: when the work settles, at the cap, or when the UA closes first
+        const send = () => {
+          timer.cancel();
+          ua._releaseAnswer(send);
+          respond(200);
+        };
+        const timer = ua.clock.setTimeout(send, BYE_ANSWER_HOLD_MAX_MS);
+        ua._holdAnswer(send);
+        void Promise.allSettled(held).then(send);
         return;
+      }
       case 'INVITE':
         this.#onReinvite(tx as ServerInviteTransaction, dialog);
         return;

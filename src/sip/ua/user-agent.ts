@@ -223,6 +223,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   /** Subscriptions waiting for their first NOTIFY or 2xx, by Call-ID + local tag. */
   readonly #pendingSubscriptions = new Map<string, Subscription>();
   readonly #sessions = new Set<InviteSession>();
+  /** Answers to BYEs held by EndedInfo.holdAnswer: sent at once when the UA closes. */
+  readonly #heldAnswers = new Set<() => void>();
   readonly #subscriptions = new Set<Subscription | IncomingSubscription>();
   readonly #registrations = new Set<RegistrationClient>();
   readonly #digest = new Map<string, DigestClientState>();
@@ -472,6 +474,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   }
 
   async #close(timeoutMs: number): Promise<void> {
+    for (const send of [...this.#heldAnswers]) send();
     const waits: Promise<unknown>[] = [];
     for (const s of [...this.#sessions]) waits.push(s._shutdown());
     for (const s of [...this.#subscriptions]) waits.push(s._shutdown());
@@ -702,6 +705,17 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   }
 
   /** @internal */
+  /** @internal A held answer to a BYE (EndedInfo.holdAnswer); `send` unregisters itself. */
+  _holdAnswer(send: () => void): void {
+    if (this.#closing) send();
+    else this.#heldAnswers.add(send);
+  }
+
+  /** @internal */
+  _releaseAnswer(send: () => void): void {
+    this.#heldAnswers.delete(send);
+  }
+
   _untrackSession(session: InviteSession, uacKey?: string): void {
     this.#sessions.delete(session);
     if (uacKey && this.#uacSessions.get(uacKey) === session) this.#uacSessions.delete(uacKey);

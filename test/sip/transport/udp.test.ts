@@ -74,6 +74,33 @@ describe('UDP transport', () => {
     for (const p of bad) await expect(p).rejects.toMatchObject({ code: 'ERR_TRANSPORT' });
   });
 
+  it('close() lets the datagrams already handed to send() go out, then refuses more', async () => {
+    const t = await udp('127.0.0.1');
+    const s = await rawUdp('udp4', '127.0.0.1');
+    const got: string[] = [];
+    const all = new Promise<void>((res) => {
+      s.on('message', (m) => {
+        got.push(m.toString());
+        if (got.length === 20) res();
+      });
+    });
+    const sends = [];
+    for (let i = 0; i < 20; i++)
+      sends.push(
+        t.send(new TextEncoder().encode(`last ${i}`), { address: '127.0.0.1', port: s.address().port }),
+      );
+    const closed = t.close();
+    await expect(
+      t.send(new Uint8Array(1), { address: '127.0.0.1', port: s.address().port }),
+    ).rejects.toMatchObject({
+      code: 'ERR_CLOSED',
+    });
+    await Promise.all(sends);
+    await closed;
+    await all;
+    expect(got.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `last ${i}`).sort());
+  });
+
   it('treats CRLF-only datagrams as keep-alives, not messages', async () => {
     const t = await udp('127.0.0.1');
     const messages = collect(t, 'message');
