@@ -277,6 +277,76 @@ describe('SipMessage', () => {
     expect(back.bodyText).toBe('hello');
   });
 
+  it('errors in Via, From, To, CSeq and Call-ID point at the offending byte', () => {
+    const cases: Array<[string, string, string]> = [
+      ['Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport', 'Via: SIP/2.0/UDP 192.0!2.10', '!'],
+      ['Via: SIP/2.0/TCP 192.0.2.1;', 'Via: SIP/2.0/UDP a, SIP/2.0/TCP 192.0.2.1;$', '$'],
+      ['From: "Alice" <sip:1001@pbx.example.com>', 'From: "Alice" <sip:1001@pbx.exa#ple.com>', '#'],
+      ['To: Bob <sip:1002@pbx.example.com>', 'To: Bob <sip:1002@pbx.example.com:99999>', '99999'],
+      ['CSeq: 314159 INVITE', 'CSeq: 314159 INVITE x', 'x'],
+      ['Call-ID: a84b4c76e66710@pc33.example.com', 'Call-ID: a84b4c76e66710@pc33@example.com', '@example'],
+    ];
+    for (const [from, to, bad] of cases) {
+      const text = INVITE.replace(from, to);
+      let err: SipParseError | undefined;
+      try {
+        parseMessage(text);
+      } catch (e) {
+        err = e as SipParseError;
+      }
+      expect(err, to).toBeInstanceOf(SipParseError);
+      expect(err?.offset, to).toBe(text.indexOf(bad, text.indexOf(to.slice(0, 12))));
+    }
+    // in a head with non-ASCII characters the offset still counts bytes
+    const utf8 = INVITE.replace('"Alice"', '"Ålice"').replace('192.0.2.1;', '192.0.2.1;$');
+    try {
+      parseMessage(Buffer.from(utf8));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SipParseError).offset).toBe(Buffer.from(utf8).indexOf('$'));
+    }
+  });
+
+  it('reads the same typed values from an ASCII datagram, a non-ASCII one, a string and built headers', () => {
+    const ascii = invite();
+    const utf8 = parseMessage(Buffer.from(INVITE.replace('"Alice"', '"Ålice ☎"')));
+    const built = parseMessage(INVITE);
+    built.setHeader('Contact', built.getHeaders('Contact'));
+    built.setHeader('Via', built.getHeaders('Via'));
+    expect(utf8.from.displayName).toBe('Ålice ☎');
+    for (const m of [utf8, parseMessage(INVITE), built, parseMessage(INVITE, { copyBody: true })]) {
+      expect(m.via.map(String)).toEqual(ascii.via.map(String));
+      expect(m.contacts.map(String)).toEqual(ascii.contacts.map(String));
+      expect(m.to.toString()).toBe(ascii.to.toString());
+      expect(m.cseq).toEqual(ascii.cseq);
+      expect(m.callId).toBe(ascii.callId);
+    }
+    // a Contact list split at top-level commas only, and `*`
+    const list = parseMessage(
+      INVITE.replace(
+        /Contact: .*\r\n/,
+        'Contact: "a, b" <sip:a@h;x=1>;q=0.5 , <sip:b@h>\r\nm: sip:c@h;expires=60\r\n',
+      ),
+    );
+    expect(list.contacts.map(String)).toEqual([
+      '"a, b" <sip:a@h;x=1>;q=0.5',
+      '<sip:b@h>',
+      '<sip:c@h>;expires=60',
+    ]);
+    expect(parseMessage(INVITE.replace(/Contact: .*\r\n/, 'Contact: *\r\n')).contacts).toEqual([]);
+    const mixed = parseMessage(INVITE.replace(/Contact: .*\r\n/, 'Contact: *, <sip:a@h>\r\n'));
+    expect(() => mixed.contacts).toThrow(/mixed/);
+    // a Contact error points into the Contact value
+    const bad = parseMessage(INVITE.replace('<sip:1001@192.0.2.10:5060;', '<sip:1001@192.0.2.10:5060;%zz;'));
+    try {
+      void bad.contacts;
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SipParseError).header).toBe('Contact');
+      expect((e as SipParseError).offset).toBe(bad.getHeader('Contact')?.indexOf('%zz'));
+    }
+  });
+
   it('a malformed uncommon header is only an error when it is read', () => {
     const m = parseMessage(INVITE.replace('Min-SE: 90', 'Min-SE: ninety'));
     expect(() => m.minSE).toThrow(SipParseError);

@@ -5,17 +5,23 @@
  */
 import { SipParseError } from './errors.js';
 
-// Bit flags per ASCII code.
-const ALNUM = 1;
-const TOKEN = 2; // token: alphanum / - . ! % * _ + ` ' ~
-const UNRESERVED = 4; // alphanum / mark (- _ . ! ~ * ' ( ))
-const USER_EXTRA = 8; // user-unreserved: & = + $ , ; ? /   (and # — accepted for real-world dial strings)
-const PARAM_EXTRA = 16; // param-unreserved: [ ] / : & + $
-const HNV_EXTRA = 32; // hnv-unreserved: [ ] / ? : + $
-const HOST = 64; // hostname / IPv4 characters: alphanum - . _
-const PASSWORD_EXTRA = 128; // & = + $ ,
+// Bit flags per ASCII code (exported for the byte scanners in scan.ts).
+export const ALNUM = 1;
+export const TOKEN = 2; // token: alphanum / - . ! % * _ + ` ' ~
+export const UNRESERVED = 4; // alphanum / mark (- _ . ! ~ * ' ( ))
+export const USER_EXTRA = 8; // user-unreserved: & = + $ , ; ? /   (and # — accepted for real-world dial strings)
+export const PARAM_EXTRA = 16; // param-unreserved: [ ] / : & + $
+export const HNV_EXTRA = 32; // hnv-unreserved: [ ] / ? : + $
+export const HOST = 64; // hostname / IPv4 characters: alphanum - . _
+export const PASSWORD_EXTRA = 128; // & = + $ ,
+export const GEN_VALUE_EXTRA = 256; // : [ ]  (a gen-value may be a host with a port, or an IPv6 reference)
 
-const TABLE = new Uint8Array(128);
+/**
+ * Character classes by code. 256 entries, so a byte (or a code clamped to 0x80
+ * for non-ASCII characters) indexes it without a range check; codes 128-255
+ * belong to no class.
+ */
+export const TABLE = new Uint16Array(256);
 function mark(chars: string, flag: number): void {
   for (let i = 0; i < chars.length; i++) {
     const c = chars.charCodeAt(i);
@@ -31,6 +37,7 @@ mark('[]/:&+$', PARAM_EXTRA);
 mark('[]/?:+$', HNV_EXTRA);
 mark('-._', HOST);
 mark('&=+$,', PASSWORD_EXTRA);
+mark(':[]', GEN_VALUE_EXTRA);
 
 export function isTokenChar(c: number): boolean {
   return c < 128 && ((TABLE[c] as number) & TOKEN) !== 0;

@@ -5,6 +5,7 @@
  */
 
 import { sameName } from './params.js';
+import { codesOf } from './scan.js';
 
 interface HeaderInfo {
   /** Canonical spelling used when Strowger writes the header. */
@@ -135,52 +136,99 @@ export function knownHeaderKey(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A known header for the parser: `key` (lower-cased long name), `name`
+ * (canonical spelling), `id` (its index in {@link KNOWN_HEADERS}; the hot
+ * headers have the fixed ids H_VIA … H_MAX_FORWARDS) and the codes of both
+ * spellings for matching bytes.
+ */
+export interface KnownHeader {
+  readonly key: string;
+  readonly name: string;
+  readonly id: number;
+  readonly keyCodes: Uint8Array;
+  readonly nameCodes: Uint8Array;
+}
+
+export const H_VIA = 0;
+export const H_FROM = 1;
+export const H_TO = 2;
+export const H_CALL_ID = 3;
+export const H_CSEQ = 4;
+export const H_CONTACT = 5;
+export const H_CONTENT_LENGTH = 6;
+export const H_CONTENT_TYPE = 7;
+export const H_MAX_FORWARDS = 8;
+
+/** Every known header, the HOT ones first (so their ids are the H_ constants above). */
+export const KNOWN_HEADERS: readonly KnownHeader[] = [
+  ...HOT,
+  ...Object.keys(INFO).filter((k) => !HOT.includes(k)),
+].map((key, id) => {
+  const name = (INFO[key] as HeaderInfo).name;
+  return { key, name, id, keyCodes: Buffer.from(key, 'latin1'), nameCodes: Buffer.from(name, 'latin1') };
+});
+
 /** Known headers by (length, lower-cased first letter) → candidates, most common first. */
-const BY_SHAPE = new Map<number, Array<[string, string, true]>>();
-for (const list of BY_LENGTH) {
-  for (const entry of list ?? []) {
-    const shape = (entry[0].length << 8) | entry[0].charCodeAt(0);
-    const l = BY_SHAPE.get(shape) ?? [];
-    l.push(entry);
-    BY_SHAPE.set(shape, l);
-  }
+const BY_SHAPE = new Map<number, KnownHeader[]>();
+for (const h of KNOWN_HEADERS) {
+  const shape = (h.key.length << 8) | h.key.charCodeAt(0);
+  const l = BY_SHAPE.get(shape) ?? [];
+  l.push(h);
+  BY_SHAPE.set(shape, l);
 }
 // dense (not holey) so the lookup stays a plain indexed load
-const SHAPES: Array<Array<[string, string, true]> | undefined> = new Array(64 << 8).fill(undefined);
+const SHAPES: Array<KnownHeader[] | undefined> = new Array(64 << 8).fill(undefined);
 for (const [shape, l] of BY_SHAPE) if (shape < 64 << 8) SHAPES[shape] = l;
+const COMPACT_IDS: number[] = new Array(128).fill(-1);
+for (const [c, key] of Object.entries(COMPACT))
+  COMPACT_IDS[c.charCodeAt(0)] = (KNOWN_HEADERS.find((h) => h.key === key) as KnownHeader).id;
+
+/**
+ * Matches the header name c[pos, pos + len) (character codes, see scan.ts)
+ * against the table. Returns `id << 1 | exact`, where `exact` tells that the
+ * name was written exactly in the canonical spelling (so the caller can share
+ * that string instead of copying), or -1 for a header the table does not know.
+ */
+export function matchHeaderNameAt(c: Uint8Array, pos: number, len: number): number {
+  let c0 = c[pos] as number;
+  if (c0 >= 65 && c0 <= 90) c0 |= 0x20;
+  if (len === 1) {
+    const id = c0 < 128 ? (COMPACT_IDS[c0] as number) : -1;
+    return id < 0 ? -1 : id << 1;
+  }
+  const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
+  if (candidates === undefined) return -1;
+  for (let i = 0; i < candidates.length; i++) {
+    const h = candidates[i] as KnownHeader;
+    const name = h.nameCodes;
+    const key = h.keyCodes;
+    let exact = 1;
+    let j = 0;
+    for (; j < len; j++) {
+      const x = c[pos + j] as number;
+      if (x !== name[j]) {
+        exact = 0;
+        if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key[j]) break;
+      }
+    }
+    if (j === len) return (h.id << 1) | exact;
+  }
+  return -1;
+}
 
 /**
  * Matches the header name s[pos, pos + len) against the table without
  * slicing it out. Returns the [key, canonical spelling, exact] triple where
- * `exact` tells that the name was written exactly in the canonical spelling
- * (so the caller can share that string instead of copying), or undefined.
+ * `exact` tells that the name was written exactly in the canonical spelling,
+ * or undefined.
  */
 export function matchHeaderName(s: string, pos: number, len: number): [string, string, boolean] | undefined {
-  let c0 = s.charCodeAt(pos);
-  if (c0 >= 65 && c0 <= 90) c0 |= 0x20;
-  if (len === 1) {
-    const key = COMPACT_BY_CODE[c0];
-    return key === undefined ? undefined : [key, key, false];
-  }
-  const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
-  if (candidates === undefined) return undefined;
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i] as [string, string, true];
-    const key = c[0];
-    const canonical = c[1];
-    let exact = true;
-    let j = 1;
-    for (; j < len; j++) {
-      const x = s.charCodeAt(pos + j);
-      if (x !== canonical.charCodeAt(j)) {
-        exact = false;
-        if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key.charCodeAt(j)) break;
-      }
-    }
-    if (j === len)
-      return exact && s.charCodeAt(pos) === canonical.charCodeAt(0) ? c : [key, canonical, false];
-  }
-  return undefined;
+  if (len <= 0) return undefined;
+  const m = matchHeaderNameAt(codesOf(s, pos, pos + len), pos, len);
+  if (m < 0) return undefined;
+  const h = KNOWN_HEADERS[m >> 1] as KnownHeader;
+  return len === 1 ? [h.key, h.key, false] : [h.key, h.name, (m & 1) === 1];
 }
 
 /** The lookup key of a header name: lower-cased, compact forms expanded to the long name. */

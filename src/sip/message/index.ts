@@ -24,22 +24,37 @@ export {
 export {
   canonicalHeaderName,
   compactHeaderName,
+  H_CALL_ID,
+  H_CONTACT,
+  H_CONTENT_LENGTH,
+  H_CONTENT_TYPE,
+  H_CSEQ,
+  H_FROM,
+  H_MAX_FORWARDS,
+  H_TO,
+  H_VIA,
   headerKey,
   isListHeader,
+  KNOWN_HEADERS,
+  type KnownHeader,
   knownHeaderKey,
   matchHeaderName,
+  matchHeaderNameAt,
   SINGLETON_HEADERS,
 } from './header-names.js';
 export {
   type AuthHeader,
   type CSeq,
+  checkCallIdAt,
   type EventHeader,
+  METHODS,
   type MediaType,
   paramValue,
   parseAuthHeader,
   parseCallId,
   parseContentLength,
   parseCSeq,
+  parseCSeqAt,
   parseDeltaSeconds,
   parseEvent,
   parseMaxForwards,
@@ -57,6 +72,7 @@ export {
   type RetryAfter,
   type SessionExpires,
   type SubscriptionState,
+  wholeNumberAt,
 } from './header-values.js';
 export {
   type Field,
@@ -68,19 +84,39 @@ export {
   SipRequest,
   SipResponse,
 } from './message.js';
-export { NameAddr, parseGenericParams, parseNameAddr } from './name-addr.js';
+export {
+  NameAddr,
+  parseGenericParams,
+  parseGenericParamsAt,
+  parseNameAddr,
+  parseNameAddrAt,
+} from './name-addr.js';
 export { Params, sameName } from './params.js';
+// The byte scanners behind the parser (@internal: for sip/parser, not part of the API).
+export {
+  codesOf,
+  decimalAt,
+  Interned,
+  indexOfCode,
+  isTrimmed,
+  listElementEnd,
+  ownCodesOf,
+  scanTokenAt,
+  skipLwsAt,
+} from './scan.js';
 export { messageToString, serializeMessage } from './serialize.js';
 export { REASON_PHRASES, reasonPhrase } from './status.js';
 export {
   AbsoluteUri,
   isIpLiteral,
   isSipUri,
+  PARAM_NAMES,
   parseUri,
+  parseUriAt,
   SipUri,
   type SipUriInit,
   TelUri,
   type Uri,
   uriEquals,
 } from './uri.js';
-export { BRANCH_MAGIC, parseVia, Via, type ViaInit } from './via.js';
+export { BRANCH_MAGIC, parseVia, parseViaAt, Via, type ViaInit } from './via.js';

@@ -36,9 +36,10 @@ import {
   type SessionExpires,
   type SubscriptionState,
 } from './header-values.js';
-import { type NameAddr, parseNameAddr } from './name-addr.js';
+import { type NameAddr, parseNameAddr, parseNameAddrAt } from './name-addr.js';
+import { codesOf, isTrimmed, listElementEnd, ownCodesOf } from './scan.js';
 import type { Uri } from './uri.js';
-import { parseVia, type Via } from './via.js';
+import { parseViaAt, type Via } from './via.js';
 
 /** One header line: the name as written and the value with folding collapsed. */
 export interface HeaderField {
@@ -55,9 +56,13 @@ export interface Field {
   /** lower-cased long name */
   key: string;
   value: string;
-  /** where the value started in the parsed message head (for error offsets) */
-  at?: number;
-  /** the value joined continuation lines, so it is not one span of the head */
+  /**
+   * Where the value starts in the parsed head (`SipMessage._head`): the typed
+   * views parse it there, in place, and errors point into the message.
+   * Undefined for a header added after parsing.
+   */
+  at?: number | undefined;
+  /** The value is not (or no longer) s[at, at + value.length): it joined continuation lines or was edited. */
   folded?: boolean;
 }
 
@@ -81,6 +86,14 @@ export abstract class SipMessage {
   /** @internal */ _maxForwards: number | null | undefined = undefined;
   /** @internal */ _contentLength: number | null | undefined = undefined;
   /** @internal */ _contacts: NameAddr[] | undefined = undefined;
+  /**
+   * @internal The parsed head, which fields with `at` are spans of, and its
+   * character codes (see scan.ts): set by the parser so that typed views read
+   * by the stack later (Contact, Route …) are parsed in place. `_codes` may be
+   * the input datagram itself; without it the codes are taken from `_head`.
+   */
+  _head: string | undefined = undefined;
+  /** @internal */ _codes: Uint8Array | undefined = undefined;
 
   /** @internal — use {@link createRequest}/{@link createResponse} or the parser. */
   constructor(fields: Field[], body: Uint8Array) {
@@ -196,7 +209,10 @@ export abstract class SipMessage {
     const parts = isListHeader(key) ? splitList(f.value) : [f.value];
     const first = parts.shift();
     if (parts.length === 0) fields.splice(i, 1);
-    else f.value = parts.join(', ');
+    else {
+      f.value = parts.join(', ');
+      f.folded = true; // no longer a span of the parsed head
+    }
     this.#invalidate(key);
     return first;
   }
@@ -228,8 +244,7 @@ export abstract class SipMessage {
 
   /** Every Via value, top first. */
   get via(): Via[] {
-    if (this._via === undefined)
-      this._via = this.getHeaders('via').map((v) => wrap('Via', () => parseVia(v)));
+    if (this._via === undefined) this._via = this.#list('via', 'Via', parseViaAt, false);
     return this._via;
   }
 
@@ -297,21 +312,8 @@ export abstract class SipMessage {
 
   /** Contact values (empty for `Contact: *`; see {@link contactStar}). */
   get contacts(): NameAddr[] {
-    if (this._contacts === undefined) {
-      const values = this.getHeaders('contact');
-      const out: NameAddr[] = [];
-      if (!(values.length === 1 && values[0] === '*')) {
-        for (const v of values) {
-          if (v === '*') throw new SipParseError('Contact: "*" mixed with addresses', { header: 'Contact' });
-          try {
-            out.push(parseNameAddr(v));
-          } catch (err) {
-            rethrow('Contact', err);
-          }
-        }
-      }
-      this._contacts = out;
-    }
+    if (this._contacts === undefined)
+      this._contacts = this.#list('contact', 'Contact', parseNameAddrAt, true);
     return this._contacts;
   }
 
@@ -517,13 +519,89 @@ export abstract class SipMessage {
   }
 
   #nameAddr(key: string, display: string): NameAddr {
-    const v = this.getHeader(key);
-    if (v === undefined) missing(display);
-    return wrap(display, () => parseNameAddr(v));
+    const fields = this._fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (f.key !== key) continue;
+      const inPlace = this.#inPlace(f);
+      const s = inPlace ? (this._head as string) : f.value;
+      const c = inPlace ? this.#codes() : codesOf(s);
+      const at = inPlace ? (f.at as number) : 0;
+      try {
+        return parseNameAddrAt(c, s, at, at + f.value.length);
+      } catch (err) {
+        rethrow(display, err, at);
+      }
+    }
+    return missing(display);
   }
 
   #nameAddrList(key: string, display: string): NameAddr[] {
-    return this.getHeaders(key).map((v) => wrap(display, () => parseNameAddr(v)));
+    return this.#list(key, display, parseNameAddrAt, false);
+  }
+
+  /** True when the field's value is one span of the parsed head, so it can be parsed there. */
+  #inPlace(f: Field): boolean {
+    return this._head !== undefined && f.at !== undefined && f.folded !== true;
+  }
+
+  /** The codes of the parsed head (see scan.ts), taken from the head when the parser did not keep them. */
+  #codes(): Uint8Array {
+    if (this._codes === undefined) this._codes = ownCodesOf(this._head as string);
+    return this._codes;
+  }
+
+  /**
+   * Parses every element of a list header (all its lines, split at top-level
+   * commas) with `parse`, in place in the parsed head where the value is one
+   * span of it. With `star`, a lone `*` element (`Contact: *`) gives an empty
+   * list, and a `*` among addresses is an error. Error offsets are character
+   * offsets in the header value.
+   */
+  #list<T>(
+    key: string,
+    display: string,
+    parse: (c: Uint8Array, s: string, start: number, end: number) => T,
+    star: boolean,
+  ): T[] {
+    const out: T[] = [];
+    let count = 0;
+    let sawStar = false;
+    const fields = this._fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (f.key !== key) continue;
+      const inPlace = this.#inPlace(f);
+      const s = inPlace ? (this._head as string) : f.value;
+      // from the scratch array when not in place: nothing below calls codesOf again
+      const c = inPlace ? this.#codes() : codesOf(s);
+      const at = inPlace ? (f.at as number) : 0;
+      const end = at + f.value.length;
+      let start = at;
+      for (;;) {
+        const e = listElementEnd(c, start, end);
+        let a = start;
+        let b = e;
+        while (a < b && isTrimmed(c[a] as number)) a++;
+        while (b > a && isTrimmed(c[b - 1] as number)) b--;
+        count++;
+        if (star && b - a === 1 && c[a] === 42) {
+          if (count > 1) throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
+          sawStar = true;
+        } else if (sawStar) {
+          throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
+        } else {
+          try {
+            out.push(parse(c, s, a, b));
+          } catch (err) {
+            rethrow(display, err, at);
+          }
+        }
+        if (e >= end) break;
+        start = e + 1;
+      }
+    }
+    return out;
   }
 
   #auth(key: string, display: string): AuthHeader[] {
@@ -599,14 +677,16 @@ function toValues(value: HeaderInput | readonly HeaderInput[]): string[] {
   return [String(value)];
 }
 
-/** Re-throws a parse error so that it names the header. */
-/** Re-throws a parse error so that it names the header. */
-function rethrow(header: string, err: unknown): never {
-  if (err instanceof SipParseError && err.header === undefined) {
-    throw new SipParseError(`${header}: ${err.message}`, {
-      offset: err.offset,
+/**
+ * Re-throws a parse error so that it names the header, with its offset made
+ * relative to the header value (which started at `valueAt` in the string parsed).
+ */
+function rethrow(header: string, err: unknown, valueAt = 0): never {
+  if (err instanceof SipParseError && (err.header === undefined || valueAt !== 0)) {
+    throw new SipParseError(err.header === undefined ? `${header}: ${err.message}` : err.message, {
+      offset: err.offset >= valueAt ? err.offset - valueAt : err.offset,
       status: err.status,
-      header,
+      header: err.header ?? header,
       cause: err,
     });
   }
