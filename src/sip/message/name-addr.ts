@@ -129,8 +129,9 @@ export function parseNameAddrAt(c: Uint8Array, s: string, start: number, end: nu
       i = lt;
     }
     if (i >= end || c[i] !== 60) fail('expected "<" after display name', i);
-    const gt = indexOfCode(c, 62, i + 1, end);
-    if (gt < 0) fail('"<" without ">"', i);
+    // (String#indexOf is the fastest search; a '>' past `end` is an error, so it runs far at most once)
+    const gt = s.indexOf('>', i + 1);
+    if (gt < 0 || gt >= end) fail('"<" without ">"', i);
     uri = parseUriAt(c, s, i + 1, gt);
     i = gt + 1;
   } else {

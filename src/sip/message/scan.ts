@@ -171,6 +171,10 @@ export function quotedValue(c: Uint8Array, s: string, i: number, e: number): str
  * outside quoted strings and angle brackets (RFC 3261 §7.3.1), or `end`.
  */
 export function listElementEnd(c: Uint8Array, i: number, end: number): number {
+  // most values hold no comma at all: a plain search settles those
+  let k = i;
+  while (k < end && c[k] !== 44) k++;
+  if (k === end) return end;
   let inQuote = false;
   let inAngle = false;
   for (; i < end; i++) {

@@ -175,10 +175,12 @@ export function parseMessage(
       pos = e + 1;
       continue;
     }
-    // field-name HCOLON: a token, optional SP/HTAB, ':'
-    const ne = scanTokenAt(c, pos, le);
-    const colon = skipLwsAt(c, ne, le);
-    if (ne === pos || colon >= le || c[colon] !== 58) nameError(c, s, base, pos, le);
+    // field-name HCOLON: a token, optional SP/HTAB, ':'. A known name needs no token check.
+    let colon = pos;
+    while (colon < le && c[colon] !== 58) colon++;
+    let ne = colon;
+    while (ne > pos && (c[ne - 1] === 32 || c[ne - 1] === 9)) ne--;
+    if (colon >= le || ne === pos) nameError(c, s, base, pos, le);
     let name: string;
     let key: string;
     const known = matchHeaderNameAt(c, pos, ne - pos);
@@ -188,6 +190,7 @@ export function parseMessage(
       // written exactly as the canonical spelling: share that string instead of copying
       name = (known & 1) === 1 ? h.name : s.slice(pos, ne);
     } else {
+      if (scanTokenAt(c, pos, ne) !== ne) nameError(c, s, base, pos, le);
       name = s.slice(pos, ne);
       key = name.toLowerCase();
     }
