@@ -347,6 +347,15 @@ describe('SipMessage', () => {
     }
   });
 
+  it('the body views the input, or is a copy with copyBody', () => {
+    const bytes = Buffer.from(INVITE);
+    const view = parseMessage(bytes);
+    const copy = parseMessage(bytes, { copyBody: true });
+    bytes[bytes.length - 5] = 0x41; // the 'v' of the body
+    expect(Buffer.from(view.body).toString()).toBe('A=0\r');
+    expect(Buffer.from(copy.body).toString()).toBe('v=0\r');
+  });
+
   it('a malformed uncommon header is only an error when it is read', () => {
     const m = parseMessage(INVITE.replace('Min-SE: 90', 'Min-SE: ninety'));
     expect(() => m.minSE).toThrow(SipParseError);

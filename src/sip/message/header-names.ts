@@ -5,7 +5,7 @@
  */
 
 import { sameName } from './params.js';
-import { codesOf } from './scan.js';
+import { ownCodesOf as codesFor, codesOf } from './scan.js';
 
 interface HeaderInfo {
   /** Canonical spelling used when Strowger writes the header. */
@@ -166,7 +166,7 @@ export const KNOWN_HEADERS: readonly KnownHeader[] = [
   ...Object.keys(INFO).filter((k) => !HOT.includes(k)),
 ].map((key, id) => {
   const name = (INFO[key] as HeaderInfo).name;
-  return { key, name, id, keyCodes: Buffer.from(key, 'latin1'), nameCodes: Buffer.from(name, 'latin1') };
+  return { key, name, id, keyCodes: codesFor(key), nameCodes: codesFor(name) };
 });
 
 /** Known headers by (length, lower-cased first letter) → candidates, most common first. */
@@ -201,18 +201,17 @@ export function matchHeaderNameAt(c: Uint8Array, pos: number, len: number): numb
   if (candidates === undefined) return -1;
   for (let i = 0; i < candidates.length; i++) {
     const h = candidates[i] as KnownHeader;
+    // the canonical spelling first (the common case, and the simplest loop), then any case
     const name = h.nameCodes;
-    const key = h.keyCodes;
-    let exact = 1;
     let j = 0;
+    while (j < len && c[pos + j] === name[j]) j++;
+    if (j === len) return (h.id << 1) | 1;
+    const key = h.keyCodes;
     for (; j < len; j++) {
       const x = c[pos + j] as number;
-      if (x !== name[j]) {
-        exact = 0;
-        if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key[j]) break;
-      }
+      if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key[j]) break;
     }
-    if (j === len) return (h.id << 1) | exact;
+    if (j === len) return h.id << 1;
   }
   return -1;
 }

@@ -76,6 +76,11 @@ export abstract class SipMessage {
   /** @internal */
   _fields: Field[];
   #body: Uint8Array;
+  // where the parser found the body: its view is made on first access (most messages a
+  // proxy or a transaction layer handles never have their body read)
+  #bodyIn: Uint8Array | undefined = undefined;
+  #bodyStart = 0;
+  #bodyEnd = 0;
   #cache: Map<string, unknown> | undefined;
   // Parsed views of the headers every stack reads; undefined = not parsed yet, null = header absent.
   /** @internal */ _via: Via[] | undefined = undefined;
@@ -220,23 +225,41 @@ export abstract class SipMessage {
   // ---- body ---------------------------------------------------------------
 
   get body(): Uint8Array {
+    const from = this.#bodyIn;
+    if (from !== undefined) {
+      this.#body = new Uint8Array(
+        from.buffer,
+        from.byteOffset + this.#bodyStart,
+        this.#bodyEnd - this.#bodyStart,
+      );
+      this.#bodyIn = undefined;
+    }
     return this.#body;
   }
 
   set body(b: Uint8Array) {
     this.#body = b;
+    this.#bodyIn = undefined;
+  }
+
+  /** @internal The body is bytes [start, end) of `from` (the parser's input), viewed when first read. */
+  _bodyView(from: Uint8Array, start: number, end: number): void {
+    this.#bodyIn = from;
+    this.#bodyStart = start;
+    this.#bodyEnd = end;
   }
 
   /** The body decoded as UTF-8. */
   get bodyText(): string {
-    return this.#body.length === 0 ? '' : utf8Decode(this.#body);
+    const body = this.body;
+    return body.length === 0 ? '' : utf8Decode(body);
   }
 
   /** Sets the body (and Content-Type when given, or removes it for an empty body). */
   setBody(body: Uint8Array | string, contentType?: string): this {
-    this.#body = typeof body === 'string' ? (body.length === 0 ? EMPTY : utf8Encode(body)) : body;
+    this.body = typeof body === 'string' ? (body.length === 0 ? EMPTY : utf8Encode(body)) : body;
     if (contentType !== undefined) this.setHeader('Content-Type', contentType);
-    else if (this.#body.length === 0) this.removeHeader('Content-Type');
+    else if (this.body.length === 0) this.removeHeader('Content-Type');
     return this;
   }
 

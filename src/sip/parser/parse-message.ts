@@ -51,9 +51,6 @@ export interface ParseOptions extends Partial<ParserLimits> {
   copyBody?: boolean;
 }
 
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const LFLF = Buffer.from('\n\n');
-
 declare module 'node:buffer' {
   interface Buffer {
     /** Node's UTF-8 decoder without the `toString` argument handling (present since Node 0.x). */
@@ -101,48 +98,34 @@ export function parseMessage(
   if (start >= buf.length) throw new SipParseError('empty message', { offset: start });
 
   // Decode once. When every byte is ASCII the string's indexes are byte offsets: the head is
-  // scanned in the bytes themselves (see scan.ts) and sliced from the string, and the body is
-  // found by the same index. Otherwise the head is located in bytes and decoded on its own,
-  // and its character codes are taken from the decoded string.
+  // scanned in the bytes themselves (see scan.ts) and sliced from the string, and the header
+  // loop below finds the empty line that ends it. Otherwise that empty line is found in the
+  // bytes, the head is decoded on its own and its character codes are taken from the string.
   const text = typeof data === 'string' && data.length === buf.length ? data : decodeUtf8(buf, 0, buf.length);
   let s: string;
   let c: Uint8Array;
   let h0: number;
-  let n: number;
-  let bodyStart: number;
+  let bodyStart = -1;
   let base: number;
   if (text.length === buf.length) {
     s = text;
     c = buf;
     h0 = start;
     base = 0;
-    n = s.indexOf('\r\n\r\n', start);
-    bodyStart = n + 4;
-    if (n < 0) {
-      n = s.indexOf('\n\n', start);
-      bodyStart = n + 2;
-    }
   } else {
-    let headEnd = buf.indexOf(CRLFCRLF, start);
-    bodyStart = headEnd + 4;
-    if (headEnd < 0) {
-      headEnd = buf.indexOf(LFLF, start);
-      bodyStart = headEnd + 2;
-    }
-    s = headEnd < 0 ? '' : decodeUtf8(buf, start, headEnd);
+    const empty = emptyLineAt(buf, start);
+    if (empty < 0) throw new SipParseError('no empty line after the headers', { offset: buf.length });
+    bodyStart = empty + (buf[empty] === 13 ? 2 : 1);
+    s = decodeUtf8(buf, start, empty);
     c = ownCodesOf(s);
     h0 = 0;
-    n = headEnd < 0 ? -1 : s.length;
     base = start;
   }
-  if (n < 0) {
-    // A message that ends right after its last header line has no empty line.
-    throw new SipParseError('no empty line after the headers', { offset: buf.length });
-  }
+  const n = s.length;
 
   // ---- start line -----------------------------------------------------------
   let eol = s.indexOf('\n', h0);
-  if (eol < 0 || eol > n) eol = n;
+  if (eol < 0) eol = n;
   const lineEnd = eol > h0 && c[eol - 1] === 13 ? eol - 1 : eol;
   if (lineEnd - h0 > maxLineLength) {
     throw new SipParseError('start line too long', { offset: start + maxLineLength, status: 414 });
@@ -153,8 +136,12 @@ export function parseMessage(
   let pos = eol + 1;
   while (pos < n) {
     let e = s.indexOf('\n', pos);
-    if (e < 0 || e > n) e = n;
+    if (e < 0) e = n;
     let le = e > pos && c[e - 1] === 13 ? e - 1 : e;
+    if (le === pos && e < n) {
+      bodyStart = e + 1; // the empty line: the head ends here
+      break;
+    }
     if (le - pos > maxLineLength)
       throw new SipParseError('header line too long', { offset: byteOffset(s, base, pos) });
     const c0 = c[pos] as number;
@@ -203,6 +190,9 @@ export function parseMessage(
     pos = e + 1;
   }
 
+  // A message that ends right after its last header line has no empty line.
+  if (bodyStart < 0) throw new SipParseError('no empty line after the headers', { offset: buf.length });
+
   // ---- the message ------------------------------------------------------------
   const msg = parseStartLine(c, s, h0, lineEnd, fields, base);
   validateHeaders(msg, fields, c, s, base);
@@ -224,11 +214,25 @@ export function parseMessage(
     bodyEnd = bodyStart + declared;
   }
   if (bodyEnd > bodyStart) {
-    msg.body = options.copyBody
-      ? buf.slice(bodyStart, bodyEnd)
-      : new Uint8Array(buf.buffer, buf.byteOffset + bodyStart, bodyEnd - bodyStart);
+    // (Buffer#slice would share the input's memory: copy into a new array)
+    if (options.copyBody) msg.body = new Uint8Array(buf.subarray(bodyStart, bodyEnd));
+    else msg._bodyView(buf, bodyStart, bodyEnd);
   }
   return msg;
+}
+
+/**
+ * Index of the first empty line of the message (CRLF or a bare LF after the
+ * start line), or -1: the end of the head, found in the bytes.
+ */
+function emptyLineAt(buf: Buffer, start: number): number {
+  let pos = buf.indexOf(10, start) + 1;
+  while (pos > 0 && pos < buf.length) {
+    const x = buf[pos];
+    if (x === 10 || (x === 13 && buf[pos + 1] === 10)) return pos;
+    pos = buf.indexOf(10, pos) + 1;
+  }
+  return -1;
 }
 
 /** The error for a header line whose name is not a token followed by ':' (the line is s[pos, le)). */
