@@ -347,6 +347,19 @@ describe('SipMessage', () => {
     }
   });
 
+  it('raw values read after the typed views are the values as written, folded lines joined', () => {
+    const text = INVITE.replace('Supported: timer, 100rel', 'Supported: timer,\r\n  100rel');
+    const m = parseMessage(text);
+    expect(m.contacts[0]?.uri.toString()).toBe('sip:1001@192.0.2.10:5060;transport=udp');
+    expect(m.supported).toEqual(['timer', '100rel']);
+    const expected = INVITE.split('\r\n')
+      .slice(1, 14)
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]);
+    expected[8] = ['Supported', 'timer, 100rel'];
+    expect(m.headerFields.map((f) => [f.name, f.value])).toEqual(expected);
+    expect(m.getHeader('call-id')).toBe(m.callId);
+  });
+
   it('the body views the input, or is a copy with copyBody', () => {
     const bytes = Buffer.from(INVITE);
     const view = parseMessage(bytes);

@@ -57,12 +57,13 @@ export interface Field {
   key: string;
   value: string;
   /**
-   * Where the value starts in the parsed head (`SipMessage._head`): the typed
-   * views parse it there, in place, and errors point into the message.
-   * Undefined for a header added after parsing.
+   * Where the value lies in the parsed head (`SipMessage._head`): [at, end).
+   * The typed views parse it there, in place, and errors point into the
+   * message. Undefined for a header added after parsing.
    */
   at?: number | undefined;
-  /** The value is not (or no longer) s[at, at + value.length): it joined continuation lines or was edited. */
+  end?: number | undefined;
+  /** The value is not (or no longer) that span: it joined continuation lines or was edited. */
   folded?: boolean;
 }
 
@@ -73,8 +74,9 @@ function missing(name: string): never {
 }
 
 export abstract class SipMessage {
-  /** @internal */
-  _fields: Field[];
+  #fields: Field[];
+  // the parser's fields carry their value as a span of _head until a raw value is first read
+  #unsliced = false;
   #body: Uint8Array;
   // where the parser found the body: its view is made on first access (most messages a
   // proxy or a transaction layer handles never have their body read)
@@ -102,8 +104,42 @@ export abstract class SipMessage {
 
   /** @internal — use {@link createRequest}/{@link createResponse} or the parser. */
   constructor(fields: Field[], body: Uint8Array) {
-    this._fields = fields;
+    this.#fields = fields;
     this.#body = body;
+  }
+
+  /**
+   * @internal The header lines, with every value a string. The parser leaves
+   * the values of its lines as spans of `_head` (see {@link _parsedFrom}); the
+   * first access here slices them all.
+   */
+  get _fields(): Field[] {
+    if (this.#unsliced) {
+      const head = this._head as string;
+      const fields = this.#fields;
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as Field;
+        if (f.folded !== true) f.value = head.slice(f.at as number, f.end as number);
+      }
+      this.#unsliced = false;
+    }
+    return this.#fields;
+  }
+
+  set _fields(fields: Field[]) {
+    this.#fields = fields;
+    this.#unsliced = false;
+  }
+
+  /**
+   * @internal Set by the parser: `head` is the message head its fields are
+   * spans of, `codes` its character codes (see scan.ts), and the values of
+   * fields that are not folded are still to be sliced from `head`.
+   */
+  _parsedFrom(head: string, codes: Uint8Array | undefined): void {
+    this._head = head;
+    this._codes = codes;
+    this.#unsliced = true;
   }
 
   abstract get isRequest(): boolean;
@@ -122,7 +158,7 @@ export abstract class SipMessage {
 
   hasHeader(name: string): boolean {
     const key = headerKey(name);
-    for (const f of this._fields) if (f.key === key) return true;
+    for (const f of this.#fields) if (f.key === key) return true;
     return false;
   }
 
@@ -542,7 +578,7 @@ export abstract class SipMessage {
   }
 
   #nameAddr(key: string, display: string): NameAddr {
-    const fields = this._fields;
+    const fields = this.#fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i] as Field;
       if (f.key !== key) continue;
@@ -551,7 +587,7 @@ export abstract class SipMessage {
       const c = inPlace ? this.#codes() : codesOf(s);
       const at = inPlace ? (f.at as number) : 0;
       try {
-        return parseNameAddrAt(c, s, at, at + f.value.length);
+        return parseNameAddrAt(c, s, at, inPlace ? (f.end as number) : s.length);
       } catch (err) {
         rethrow(display, err, at);
       }
@@ -563,7 +599,7 @@ export abstract class SipMessage {
     return this.#list(key, display, parseNameAddrAt, false);
   }
 
-  /** True when the field's value is one span of the parsed head, so it can be parsed there. */
+  /** True when the field's value is the span [at, end) of the parsed head, so it can be parsed there. */
   #inPlace(f: Field): boolean {
     return this._head !== undefined && f.at !== undefined && f.folded !== true;
   }
@@ -590,7 +626,7 @@ export abstract class SipMessage {
     const out: T[] = [];
     let count = 0;
     let sawStar = false;
-    const fields = this._fields;
+    const fields = this.#fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i] as Field;
       if (f.key !== key) continue;
@@ -599,7 +635,7 @@ export abstract class SipMessage {
       // from the scratch array when not in place: nothing below calls codesOf again
       const c = inPlace ? this.#codes() : codesOf(s);
       const at = inPlace ? (f.at as number) : 0;
-      const end = at + f.value.length;
+      const end = inPlace ? (f.end as number) : s.length;
       let start = at;
       for (;;) {
         const e = listElementEnd(c, start, end);

@@ -205,13 +205,15 @@ export function isTrimmed(x: number): boolean {
  */
 export class Interned {
   // by (length, first code); dense, so the lookup stays a plain indexed load
-  readonly #byShape: Array<string[] | undefined> = new Array(32 << 7).fill(undefined);
+  readonly #byShape: Array<Array<readonly [string, Uint8Array]> | undefined> = new Array(32 << 7).fill(
+    undefined,
+  );
 
   constructor(words: readonly string[]) {
     for (const w of words) {
       const shape = (w.length << 7) | w.charCodeAt(0);
       const list = this.#byShape[shape] ?? [];
-      list.push(w);
+      list.push([w, ownCodesOf(w)]);
       this.#byShape[shape] = list;
     }
   }
@@ -223,10 +225,11 @@ export class Interned {
       const list = this.#byShape[(len << 7) | c0];
       if (list !== undefined) {
         for (let k = 0; k < list.length; k++) {
-          const w = list[k] as string;
+          const w = list[k] as readonly [string, Uint8Array];
+          const codes = w[1];
           let j = 1;
-          while (j < len && c[a + j] === w.charCodeAt(j)) j++;
-          if (j === len) return w;
+          while (j < len && c[a + j] === codes[j]) j++;
+          if (j === len) return w[0];
         }
       }
     }

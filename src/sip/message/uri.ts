@@ -41,6 +41,14 @@ export interface SipUriInit {
   headers?: Array<[string, string]>;
 }
 
+function toParams(p: SipUriInit['params']): Params {
+  if (p === undefined) return new Params();
+  if (p instanceof Params) return p;
+  return Symbol.iterator in (p as object)
+    ? new Params(p as Iterable<[string, string | null]>)
+    : new Params(Object.entries(p as Record<string, string | null>));
+}
+
 export class SipUri {
   scheme: 'sip' | 'sips';
   /** User part in escaped form (RFC 3261 §19.1.2), or undefined. */
@@ -59,14 +67,8 @@ export class SipUri {
     this.host = init.host;
     this.port = init.port;
     const p = init.params;
-    this.params =
-      p instanceof Params
-        ? p
-        : p === undefined
-          ? new Params()
-          : Symbol.iterator in (p as object)
-            ? new Params(p as Iterable<[string, string | null]>)
-            : new Params(Object.entries(p as Record<string, string | null>));
+    // (kept small, so that the parser's call inlines it and its init object is never allocated)
+    this.params = p instanceof Params ? p : toParams(p);
     this.#headers = init.headers;
   }
 

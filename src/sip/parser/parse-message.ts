@@ -156,7 +156,8 @@ export function parseMessage(
       const b = skipLwsAt(c, pos, le);
       while (le > b && (c[le - 1] === 32 || c[le - 1] === 9)) le--;
       if (le > b) {
-        prev.value = prev.value.length === 0 ? s.slice(b, le) : `${prev.value} ${s.slice(b, le)}`;
+        const v = prev.folded ? prev.value : s.slice(prev.at as number, prev.end as number);
+        prev.value = v.length === 0 ? s.slice(b, le) : `${v} ${s.slice(b, le)}`;
         prev.folded = true; // the value is no longer one span of the head
       }
       pos = e + 1;
@@ -186,7 +187,8 @@ export function parseMessage(
     if (fields.length >= maxHeaders) {
       throw new SipParseError(`more than ${maxHeaders} headers`, { offset: byteOffset(s, base, pos) });
     }
-    fields.push({ name, key, value: s.slice(vb, le), at: vb, folded: false });
+    // the value stays the span [vb, le) of the head until someone reads it raw (SipMessage._fields)
+    fields.push({ name, key, value: '', at: vb, end: le, folded: false });
     pos = e + 1;
   }
 
@@ -196,9 +198,8 @@ export function parseMessage(
   // ---- the message ------------------------------------------------------------
   const msg = parseStartLine(c, s, h0, lineEnd, fields, base);
   validateHeaders(msg, fields, c, s, base);
-  msg._head = s;
   // the datagram is kept for in-place parsing later only when the body may view it too
-  msg._codes = c === buf && options.copyBody ? undefined : c;
+  msg._parsedFrom(s, c === buf && options.copyBody ? undefined : c);
 
   // ---- body ---------------------------------------------------------------------
   const available = buf.length - bodyStart;
@@ -363,7 +364,7 @@ function headerError(err: unknown, display: string, f: Field, s: string, base: n
   const at = f.at as number;
   const where = f.folded
     ? at + Math.min(inner, f.value.length)
-    : Math.min(Math.max(inner, at), at + f.value.length);
+    : Math.min(Math.max(inner, at), f.end as number);
   const message = (err as Error).message;
   throw new SipParseError(message.startsWith(`${display}:`) ? message : `${display}: ${message}`, {
     offset: byteOffset(s, base, where),
@@ -452,8 +453,8 @@ function validateHeaders(
   f = fields[iCallId] as Field;
   try {
     if (f.folded) parseCallId(f.value);
-    else checkCallIdAt(c, f.at as number, (f.at as number) + f.value.length);
-    msg._callId = f.value;
+    else checkCallIdAt(c, f.at as number, f.end as number);
+    msg._callId = f.folded ? f.value : s.slice(f.at as number, f.end as number);
   } catch (err) {
     headerError(err, 'Call-ID', f, s, base);
   }
@@ -485,8 +486,7 @@ function inPlace<T>(
   s: string,
 ): T {
   if (f.folded) return parse(codesOf(f.value), f.value, 0, f.value.length);
-  const at = f.at as number;
-  return parse(c, s, at, at + f.value.length);
+  return parse(c, s, f.at as number, f.end as number);
 }
 
 /** Parses every via-parm of one Via line (split at top-level commas) onto `out`. */
@@ -500,7 +500,7 @@ function parseViaList(f: Field, c: Uint8Array, s: string, out: Via[]): void {
     end = s.length;
   } else {
     start = f.at as number;
-    end = start + f.value.length;
+    end = f.end as number;
   }
   for (;;) {
     const e = listElementEnd(c, start, end);
@@ -518,8 +518,7 @@ function parseViaList(f: Field, c: Uint8Array, s: string, out: Via[]): void {
 function wholeNumber(display: string, f: Field, max: number, c: Uint8Array, s: string, base: number): number {
   try {
     if (f.folded) return wholeNumberAt(display, codesOf(f.value), 0, f.value.length, max);
-    const at = f.at as number;
-    return wholeNumberAt(display, c, at, at + f.value.length, max);
+    return wholeNumberAt(display, c, f.at as number, f.end as number, max);
   } catch (err) {
     headerError(err, display, f, s, base);
   }
