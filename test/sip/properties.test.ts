@@ -213,6 +213,36 @@ describe('SIP message properties', () => {
     expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
   });
 
+  it('comma-separated Contact and Via lines parse to the elements they were joined from', () => {
+    const sep = fc.constantFrom(',', ', ', ' , ', ',\t', ' ,');
+    fc.assert(
+      fc.property(
+        fc.array(nameAddr, { minLength: 1, maxLength: 4 }),
+        fc.array(via, { minLength: 1, maxLength: 4 }),
+        sep,
+        fc.boolean(),
+        (contacts, vias, comma, fold) => {
+          const join = (xs: { toString(): string }[]) => xs.map(String).join(fold ? `${comma}\r\n ` : comma);
+          const text = [
+            'OPTIONS sip:x@y SIP/2.0',
+            `Via: ${join(vias)}`,
+            'From: <sip:a@b>;tag=1',
+            'To: <sip:a@b>',
+            'Call-ID: c',
+            'CSeq: 1 OPTIONS',
+            `Contact: ${join(contacts)}`,
+            '',
+            '',
+          ].join('\r\n');
+          const m = parseMessage(text);
+          expect(m.contacts.map(String)).toEqual(contacts.map(String));
+          expect(m.via.map(String)).toEqual(vias.map(String));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('non-ASCII display names survive a round trip, and the rest of the head still parses', () => {
     fc.assert(
       fc.property(

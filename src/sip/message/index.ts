@@ -94,12 +94,11 @@ export {
 export { Params, sameName } from './params.js';
 // The byte scanners behind the parser (@internal: for sip/parser, not part of the API).
 export {
+  type Cursor,
   codesOf,
   decimalAt,
   Interned,
   indexOfCode,
-  isTrimmed,
-  listElementEnd,
   ownCodesOf,
   scanTokenAt,
   skipLwsAt,

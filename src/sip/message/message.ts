@@ -37,7 +37,7 @@ import {
   type SubscriptionState,
 } from './header-values.js';
 import { type NameAddr, parseNameAddr, parseNameAddrAt } from './name-addr.js';
-import { codesOf, isTrimmed, listElementEnd, ownCodesOf } from './scan.js';
+import { type Cursor, codesOf, ownCodesOf, skipLwsAt } from './scan.js';
 import type { Uri } from './uri.js';
 import { parseViaAt, type Via } from './via.js';
 
@@ -68,6 +68,8 @@ export interface Field {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Where the list-element parsers stop (see scan.ts). */
+const CURSOR: Cursor = { end: 0 };
 
 function missing(name: string): never {
   throw new SipParseError(`missing ${name} header`, { header: name });
@@ -611,16 +613,16 @@ export abstract class SipMessage {
   }
 
   /**
-   * Parses every element of a list header (all its lines, split at top-level
-   * commas) with `parse`, in place in the parsed head where the value is one
-   * span of it. With `star`, a lone `*` element (`Contact: *`) gives an empty
-   * list, and a `*` among addresses is an error. Error offsets are character
-   * offsets in the header value.
+   * Parses every element of a list header (all its lines; elements end at
+   * top-level commas) with `parse`, in place in the parsed head where the value
+   * is one span of it. With `star`, a lone `*` element (`Contact: *`) gives an
+   * empty list, and a `*` among addresses is an error. Error offsets are
+   * character offsets in the header value.
    */
   #list<T>(
     key: string,
     display: string,
-    parse: (c: Uint8Array, s: string, start: number, end: number) => T,
+    parse: (c: Uint8Array, s: string, start: number, end: number, cursor: Cursor) => T,
     star: boolean,
   ): T[] {
     const out: T[] = [];
@@ -638,26 +640,25 @@ export abstract class SipMessage {
       const end = inPlace ? (f.end as number) : s.length;
       let start = at;
       for (;;) {
-        const e = listElementEnd(c, start, end);
-        let a = start;
-        let b = e;
-        while (a < b && isTrimmed(c[a] as number)) a++;
-        while (b > a && isTrimmed(c[b - 1] as number)) b--;
         count++;
-        if (star && b - a === 1 && c[a] === 42) {
+        const a = skipLwsAt(c, start, end);
+        const z = a < end && c[a] === 42 ? skipLwsAt(c, a + 1, end) : -1;
+        if (star && z >= 0 && (z === end || c[z] === 44)) {
+          // a lone '*'
           if (count > 1) throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
           sawStar = true;
+          CURSOR.end = z;
         } else if (sawStar) {
           throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
         } else {
           try {
-            out.push(parse(c, s, a, b));
+            out.push(parse(c, s, start, end, CURSOR));
           } catch (err) {
             rethrow(display, err, at);
           }
         }
-        if (e >= end) break;
-        start = e + 1;
+        if (CURSOR.end >= end) break;
+        start = CURSOR.end + 1;
       }
     }
     return out;

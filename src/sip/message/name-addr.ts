@@ -13,7 +13,7 @@
 import { SipParseError } from './errors.js';
 import { GEN_VALUE_EXTRA, quote, TABLE, TOKEN } from './grammar.js';
 import { Params } from './params.js';
-import { codesOf, indexOfCode, quotedEnd, quotedValue, scanTokenAt, skipLwsAt } from './scan.js';
+import { type Cursor, codesOf, indexOfCode, quotedEnd, quotedValue, scanTokenAt, skipLwsAt } from './scan.js';
 import { PARAM_NAMES, parseUriAt, SipUri, type Uri } from './uri.js';
 
 /** gen-value characters outside a quoted-string: token, ':' (host:port), '[' ']' (IPv6). */
@@ -61,21 +61,29 @@ function fail(message: string, offset: number): never {
  * `params`; `gen-value = token / host / quoted-string`. Returns the end index.
  */
 export function parseGenericParams(s: string, i: number, end: number, params: Params): number {
-  return parseGenericParamsAt(codesOf(s, i, end), s, i, end, params);
+  return parseGenericParamsAt(codesOf(s, i, end), s, i, end, params, false);
 }
 
-/** {@link parseGenericParams} over the codes `c` of `s` (see scan.ts). */
+/**
+ * {@link parseGenericParams} over the codes `c` of `s` (see scan.ts). In a
+ * list element (`list`), a ',' after a parameter ends the element: the index
+ * of that ',' is returned.
+ */
 export function parseGenericParamsAt(
   c: Uint8Array,
   s: string,
   i: number,
   end: number,
   params: Params,
+  list: boolean,
 ): number {
   for (;;) {
     i = skipLwsAt(c, i, end);
     if (i >= end) return i;
-    if (c[i] !== 59) fail('expected ";" before a parameter', i);
+    if (c[i] !== 59) {
+      if (list && c[i] === 44) return i;
+      fail('expected ";" before a parameter', i);
+    }
     i = skipLwsAt(c, i + 1, end);
     const nameStart = i;
     i = scanTokenAt(c, i, end);
@@ -106,10 +114,22 @@ export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
   return parseNameAddrAt(codesOf(s, start, end), s, start, end);
 }
 
-/** {@link parseNameAddr} over the codes `c` of `s` (see scan.ts). */
-export function parseNameAddrAt(c: Uint8Array, s: string, start: number, end: number): NameAddr {
+/**
+ * {@link parseNameAddr} over the codes `c` of `s` (see scan.ts). With a
+ * `cursor`, s[start, end) is a comma-separated list (Contact, Route …): the
+ * element starting at `start` ends at a ',' outside quotes and angle brackets,
+ * and `cursor.end` is set to that ',' (or `end`).
+ */
+export function parseNameAddrAt(
+  c: Uint8Array,
+  s: string,
+  start: number,
+  end: number,
+  cursor?: Cursor,
+): NameAddr {
+  const list = cursor !== undefined;
   let i = skipLwsAt(c, start, end);
-  if (i >= end) fail('empty address', i);
+  if (i >= end || (list && c[i] === 44)) fail('empty address', i);
   let displayName: string | undefined;
   let uri: Uri;
   const c0 = c[i] as number;
@@ -135,11 +155,11 @@ export function parseNameAddrAt(c: Uint8Array, s: string, start: number, end: nu
     uri = parseUriAt(c, s, i + 1, gt);
     i = gt + 1;
   } else {
-    // addr-spec: the URI ends at LWS, ';' or the end
+    // addr-spec: the URI ends at LWS, ';' or the end (or a ',' in a list)
     let j = i;
     while (j < end) {
       const d = c[j] as number;
-      if (d === 59 || d === 32 || d === 9) break;
+      if (d === 59 || d === 32 || d === 9 || (list && d === 44)) break;
       j++;
     }
     uri = parseUriAt(c, s, i, j);
@@ -149,7 +169,8 @@ export function parseNameAddrAt(c: Uint8Array, s: string, start: number, end: nu
     i = j;
   }
   const params = new Params();
-  parseGenericParamsAt(c, s, i, end, params);
+  const stop = parseGenericParamsAt(c, s, i, end, params, list);
+  if (cursor !== undefined) cursor.end = stop;
   return new NameAddr(uri, { displayName, params });
 }
 

@@ -101,7 +101,7 @@ export function isHexCode(x: number): boolean {
 /**
  * Scans a hostname or IPv4 address (labels of alphanum, '-', '_' separated by
  * single dots) from `i`, validating as it goes; it ends at ':' or ';', and
- * also at '?' (in a URI) or LWS (in a Via). Returns the end index.
+ * also at '?' (in a URI) or LWS and ',' (in a Via). Returns the end index.
  */
 export function scanHostAt(c: Uint8Array, i: number, end: number, inVia: boolean): number {
   const h0 = i;
@@ -112,7 +112,7 @@ export function scanHostAt(c: Uint8Array, i: number, end: number, inVia: boolean
       if (label === 0) throw new SipParseError('invalid host', { offset: i });
       label = 0;
     } else if (((TABLE[x] as number) & HOST) !== 0) label++;
-    else if (x === 58 || x === 59 || (inVia ? x === 32 || x === 9 : x === 63)) break;
+    else if (x === 58 || x === 59 || (inVia ? x === 32 || x === 9 || x === 44 : x === 63)) break;
     else throw new SipParseError('invalid host', { offset: i });
     i++;
   }
@@ -167,35 +167,11 @@ export function quotedValue(c: Uint8Array, s: string, i: number, e: number): str
 }
 
 /**
- * End of the list element that starts at `i`: the index of the next comma
- * outside quoted strings and angle brackets (RFC 3261 §7.3.1), or `end`.
+ * Where a list-element parser stopped: the index of the ',' that ended the
+ * element, or the end of the value (see parseViaAt, parseNameAddrAt).
  */
-export function listElementEnd(c: Uint8Array, i: number, end: number): number {
-  // most values hold no comma at all: a plain search settles those
-  let k = i;
-  while (k < end && c[k] !== 44) k++;
-  if (k === end) return end;
-  let inQuote = false;
-  let inAngle = false;
-  for (; i < end; i++) {
-    const x = c[i] as number;
-    if (inQuote) {
-      if (x === 92) i++;
-      else if (x === 34) inQuote = false;
-    } else if (x === 34) inQuote = true;
-    else if (x === 60) inAngle = true;
-    else if (x === 62) inAngle = false;
-    else if (x === 44 && !inAngle) return i;
-  }
-  return end;
-}
-
-/**
- * Whitespace around a list element, as `String.prototype.trim` removes it
- * from a value that holds no line breaks: SP, HTAB, VT, FF.
- */
-export function isTrimmed(x: number): boolean {
-  return x === 32 || (x >= 9 && x <= 13);
+export interface Cursor {
+  end: number;
 }
 
 /**

@@ -10,7 +10,16 @@ import { SipParseError } from './errors.js';
 import { isHostname, isIPv4, isIPv6, parseDecimal } from './grammar.js';
 import { parseGenericParamsAt } from './name-addr.js';
 import { Params, sameName } from './params.js';
-import { codesOf, decimalAt, Interned, indexOfCode, scanHostAt, scanTokenAt, skipLwsAt } from './scan.js';
+import {
+  type Cursor,
+  codesOf,
+  decimalAt,
+  Interned,
+  indexOfCode,
+  scanHostAt,
+  scanTokenAt,
+  skipLwsAt,
+} from './scan.js';
 
 /** RFC 3261 magic cookie that starts every compliant branch. */
 export const BRANCH_MAGIC = 'z9hG4bK';
@@ -127,8 +136,13 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
   return parseViaAt(codesOf(s, start, end), s, start, end);
 }
 
-/** {@link parseVia} over the codes `c` of `s` (see scan.ts). */
-export function parseViaAt(c: Uint8Array, s: string, start: number, end: number): Via {
+/**
+ * {@link parseVia} over the codes `c` of `s` (see scan.ts). With a `cursor`,
+ * s[start, end) is a comma-separated Via value: the via-parm starting at
+ * `start` ends at a ',' outside quotes, and `cursor.end` is set to that ','
+ * (or `end`).
+ */
+export function parseViaAt(c: Uint8Array, s: string, start: number, end: number, cursor?: Cursor): Via {
   let i = skipLwsAt(c, start, end);
   let protocol = 'SIP/2.0';
   let transport: string;
@@ -191,7 +205,8 @@ export function parseViaAt(c: Uint8Array, s: string, start: number, end: number)
     i = j;
   }
   const params = new Params();
-  parseGenericParamsAt(c, s, i, end, params);
+  const stop = parseGenericParamsAt(c, s, i, end, params, cursor !== undefined);
+  if (cursor !== undefined) cursor.end = stop;
   validateViaParams(params, start);
   return new Via({ protocol, transport, host, port, params });
 }

@@ -13,15 +13,14 @@
  * linear in the message size: no regular expression runs on the input.
  */
 import {
+  type Cursor,
   checkCallIdAt,
   codesOf,
   decimalAt,
   type Field,
   indexOfCode,
-  isTrimmed,
   KNOWN_HEADERS,
   type KnownHeader,
-  listElementEnd,
   METHODS,
   matchHeaderNameAt,
   ownCodesOf,
@@ -489,7 +488,10 @@ function inPlace<T>(
   return parse(c, s, f.at as number, f.end as number);
 }
 
-/** Parses every via-parm of one Via line (split at top-level commas) onto `out`. */
+/** Where the list-element parsers stop (see scan.ts). */
+const CURSOR: Cursor = { end: 0 };
+
+/** Parses every via-parm of one Via line (they end at top-level commas) onto `out`. */
 function parseViaList(f: Field, c: Uint8Array, s: string, out: Via[]): void {
   let start: number;
   let end: number;
@@ -503,14 +505,9 @@ function parseViaList(f: Field, c: Uint8Array, s: string, out: Via[]): void {
     end = f.end as number;
   }
   for (;;) {
-    const e = listElementEnd(c, start, end);
-    let a = start;
-    let b = e;
-    while (a < b && isTrimmed(c[a] as number)) a++;
-    while (b > a && isTrimmed(c[b - 1] as number)) b--;
-    out.push(parseViaAt(c, s, a, b));
-    if (e >= end) return;
-    start = e + 1;
+    out.push(parseViaAt(c, s, start, end, CURSOR));
+    if (CURSOR.end >= end) return;
+    start = CURSOR.end + 1;
   }
 }
 
