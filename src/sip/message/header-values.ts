@@ -17,7 +17,7 @@ import {
 } from './grammar.js';
 import { parseGenericParams } from './name-addr.js';
 import { Params } from './params.js';
-import { codesOf, decimalAt, Interned, scanTokenAt, skipLwsAt } from './scan.js';
+import { codesOf, decimalAt, scanTokenAt, skipLwsAt } from './scan.js';
 
 const MAX_CSEQ = 2 ** 31 - 1;
 const MAX_DELTA = 2 ** 32 - 1;
@@ -48,24 +48,6 @@ export function parseCSeq(v: string): CSeq {
   return parseCSeqAt(codesOf(v), v, 0, v.length);
 }
 
-/** Methods spelled as RFC 3261 and its extensions write them, shared instead of sliced. */
-export const METHODS = new Interned([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'INFO',
-  'REFER',
-  'MESSAGE',
-  'UPDATE',
-]);
-
 /** {@link parseCSeq} over the codes `c` of `s` (see scan.ts); error offsets are indexes into `s`. */
 export function parseCSeqAt(c: Uint8Array, s: string, start: number, end: number): CSeq {
   let e = start;
@@ -78,7 +60,7 @@ export function parseCSeqAt(c: Uint8Array, s: string, start: number, end: number
   if (m1 === m0) fail('CSeq', 'expected a method token', m0);
   const t = skipLwsAt(c, m1, end);
   if (t !== end) fail('CSeq', 'unexpected text after the method', t);
-  return { seq, method: METHODS.intern(c, s, m0, m1) };
+  return { seq, method: s.slice(m0, m1) };
 }
 
 export function parseMaxForwards(v: string): number {

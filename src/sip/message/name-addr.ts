@@ -14,7 +14,7 @@ import { SipParseError } from './errors.js';
 import { GEN_VALUE_EXTRA, quote, TABLE, TOKEN } from './grammar.js';
 import { Params } from './params.js';
 import { type Cursor, codesOf, indexOfCode, quotedEnd, quotedValue, scanTokenAt, skipLwsAt } from './scan.js';
-import { PARAM_NAMES, parseUriAt, SipUri, type Uri } from './uri.js';
+import { parseUriAt, SipUri, type Uri } from './uri.js';
 
 /** gen-value characters outside a quoted-string: token, ':' (host:port), '[' ']' (IPv6). */
 const GEN_VALUE = TOKEN | GEN_VALUE_EXTRA;
@@ -88,7 +88,7 @@ export function parseGenericParamsAt(
     const nameStart = i;
     i = scanTokenAt(c, i, end);
     if (i === nameStart) fail('empty parameter name', i);
-    const name = PARAM_NAMES.intern(c, s, nameStart, i);
+    const name = s.slice(nameStart, i);
     i = skipLwsAt(c, i, end);
     if (i < end && c[i] === 61) {
       i = skipLwsAt(c, i + 1, end);

@@ -26,7 +26,7 @@ import {
   unescapeUri,
 } from './grammar.js';
 import { Params } from './params.js';
-import { badCharAt, codesOf, Interned, indexOfCode, isHexCode, scanHostAt } from './scan.js';
+import { badCharAt, codesOf, indexOfCode, isHexCode, scanHostAt } from './scan.js';
 
 /** paramchar without escapes (RFC 3261 §25.1). */
 const PARAM_CHAR = UNRESERVED | PARAM_EXTRA;
@@ -194,28 +194,6 @@ export function parseUri(s: string, start = 0, end = s.length): Uri {
   return parseUriAt(codesOf(s, start, end), s, start, end);
 }
 
-/** Parameter names met in URIs and header parameters, shared instead of sliced (see scan.ts). */
-export const PARAM_NAMES = new Interned([
-  'transport',
-  'user',
-  'lr',
-  'maddr',
-  'ttl',
-  'method',
-  'ob',
-  'gr',
-  'tag',
-  'branch',
-  'rport',
-  'received',
-  'expires',
-  'q',
-  'ftag',
-  'did',
-  'reg-id',
-  '+sip.instance',
-]);
-
 /** {@link parseUri} over the codes `c` of `s` (see scan.ts). */
 export function parseUriAt(c: Uint8Array, s: string, start: number, end: number): Uri {
   // the common schemes first: sip: and sips:
@@ -340,7 +318,7 @@ function parseSipUriBody(c: Uint8Array, s: string, i: number, end: number, schem
     }
     const nameEnd = eq < 0 ? j : eq;
     if (nameEnd === n0) fail('empty URI parameter name', n0);
-    params.append(PARAM_NAMES.intern(c, s, n0, nameEnd), eq < 0 ? null : s.slice(eq + 1, j));
+    params.append(s.slice(n0, nameEnd), eq < 0 ? null : s.slice(eq + 1, j));
     i = j;
   }
   let headers: Array<[string, string]> | undefined;

@@ -10,16 +10,7 @@ import { SipParseError } from './errors.js';
 import { isHostname, isIPv4, isIPv6, parseDecimal } from './grammar.js';
 import { parseGenericParamsAt } from './name-addr.js';
 import { Params, sameName } from './params.js';
-import {
-  type Cursor,
-  codesOf,
-  decimalAt,
-  Interned,
-  indexOfCode,
-  scanHostAt,
-  scanTokenAt,
-  skipLwsAt,
-} from './scan.js';
+import { type Cursor, codesOf, decimalAt, indexOfCode, scanHostAt, scanTokenAt, skipLwsAt } from './scan.js';
 
 /** RFC 3261 magic cookie that starts every compliant branch. */
 export const BRANCH_MAGIC = 'z9hG4bK';
@@ -128,9 +119,6 @@ function readSlash(c: Uint8Array, i: number, end: number): number {
   return skipLwsAt(c, i + 1, end);
 }
 
-/** Transports spelled as Strowger stores them (upper case), shared instead of sliced. */
-const TRANSPORTS = new Interned(['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP', 'TLS-SCTP']);
-
 /** Parses one via-parm (one element of a comma-separated Via header). */
 export function parseVia(s: string, start = 0, end = s.length): Via {
   return parseViaAt(codesOf(s, start, end), s, start, end);
@@ -161,7 +149,7 @@ export function parseViaAt(c: Uint8Array, s: string, start: number, end: number,
     const t0 = i + 8;
     i = scanTokenAt(c, t0, end);
     if (i === t0) fail('missing transport', t0);
-    transport = TRANSPORTS.intern(c, s, t0, i);
+    transport = s.slice(t0, i);
   } else {
     const p0 = i;
     i = scanTokenAt(c, i, end);

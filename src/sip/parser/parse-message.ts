@@ -21,7 +21,6 @@ import {
   indexOfCode,
   KNOWN_HEADERS,
   type KnownHeader,
-  METHODS,
   matchHeaderNameAt,
   ownCodesOf,
   parseCallId,
@@ -311,7 +310,7 @@ function parseStartLine(
       cause: err,
     });
   }
-  return new SipRequest(METHODS.intern(c, s, a0, a1), uri, fields);
+  return new SipRequest(s.slice(a0, a1), uri, fields);
 }
 
 function parseStatusLine(
