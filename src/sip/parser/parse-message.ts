@@ -186,7 +186,7 @@ export function parseMessage(
       throw new SipParseError(`more than ${maxHeaders} headers`, { offset: byteOffset(s, base, pos) });
     }
     // the value stays the span [vb, le) of the head until someone reads it raw (SipMessage._fields)
-    fields.push({ name, key, value: '', at: vb, end: le, folded: false });
+    fields.push({ name, key, value: '', at: vb, end: le });
     pos = e + 1;
   }
 
