@@ -204,9 +204,10 @@ function validateViaParams(params: Params, at: number): void {
   for (let i = 0; i < params.size; i++) {
     const n = params.nameAt(i) as string;
     const v = params.valueAt(i) as string | null;
-    if (sameName(n, 'branch')) {
+    // (=== first: names are nearly always written in lower case)
+    if (n === 'branch' || sameName(n, 'branch')) {
       if (v === null || v.length === 0) fail('Via branch needs a value', at);
-    } else if (sameName(n, 'rport')) {
+    } else if (n === 'rport' || sameName(n, 'rport')) {
       if (v !== null && parseDecimal(v, 0, v.length, 65535) < 0) fail('Via rport must be a port', at);
     } else if (sameName(n, 'received')) {
       if (v === null) fail('Via received needs an address', at);

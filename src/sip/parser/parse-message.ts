@@ -286,8 +286,9 @@ function parseStartLine(
   }
   let b0 = a1;
   while (b0 < end && c[b0] === 32) b0++;
-  let b1 = b0;
-  while (b1 < end && c[b1] !== 32) b1++;
+  // the Request-URI runs to the next SP (String#indexOf: the fastest search; it stops in the next line at worst)
+  let b1 = s.indexOf(' ', b0);
+  if (b1 < 0 || b1 > end) b1 = end;
   let c0 = b1;
   while (c0 < end && c[c0] === 32) c0++;
   let c1 = c0;
