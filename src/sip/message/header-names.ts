@@ -148,6 +148,8 @@ export interface KnownHeader {
   readonly id: number;
   readonly keyCodes: Uint8Array;
   readonly nameCodes: Uint8Array;
+  /** The first (up to) four codes of `name`, little-endian in one number: a one-step first check. */
+  readonly head4: number;
 }
 
 export const H_VIA = 0;
@@ -166,7 +168,10 @@ export const KNOWN_HEADERS: readonly KnownHeader[] = [
   ...Object.keys(INFO).filter((k) => !HOT.includes(k)),
 ].map((key, id) => {
   const name = (INFO[key] as HeaderInfo).name;
-  return { key, name, id, keyCodes: codesFor(key), nameCodes: codesFor(name) };
+  const nameCodes = codesFor(name);
+  let head4 = 0;
+  for (let i = Math.min(4, name.length) - 1; i >= 0; i--) head4 = (head4 << 8) | (nameCodes[i] as number);
+  return { key, name, id, keyCodes: codesFor(key), nameCodes, head4: head4 >>> 0 };
 });
 
 /** Known headers by (length, lower-cased first letter) → candidates, most common first. */
@@ -199,13 +204,27 @@ export function matchHeaderNameAt(c: Uint8Array, pos: number, len: number): numb
   }
   const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
   if (candidates === undefined) return -1;
+  // the first four codes in one number, to check the canonical spelling's start in one step
+  const head4 =
+    len >= 4
+      ? ((c[pos] as number) |
+          ((c[pos + 1] as number) << 8) |
+          ((c[pos + 2] as number) << 16) |
+          ((c[pos + 3] as number) << 24)) >>>
+        0
+      : len === 3
+        ? (c[pos] as number) | ((c[pos + 1] as number) << 8) | ((c[pos + 2] as number) << 16)
+        : (c[pos] as number) | ((c[pos + 1] as number) << 8);
   for (let i = 0; i < candidates.length; i++) {
     const h = candidates[i] as KnownHeader;
     // the canonical spelling first (the common case, and the simplest loop), then any case
     const name = h.nameCodes;
     let j = 0;
-    while (j < len && c[pos + j] === name[j]) j++;
-    if (j === len) return (h.id << 1) | 1;
+    if (head4 === h.head4) {
+      j = len < 4 ? len : 4;
+      while (j < len && c[pos + j] === name[j]) j++;
+      if (j === len) return (h.id << 1) | 1;
+    }
     const key = h.keyCodes;
     for (; j < len; j++) {
       const x = c[pos + j] as number;
