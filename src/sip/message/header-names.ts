@@ -221,7 +221,7 @@ export function matchHeaderNameAt(c: Uint8Array, pos: number, len: number): numb
     const name = h.nameCodes;
     let j = 0;
     if (head4 === h.head4) {
-      j = len < 4 ? len : 4;
+      j = Math.min(len, 4);
       while (j < len && c[pos + j] === name[j]) j++;
       if (j === len) return (h.id << 1) | 1;
     }
