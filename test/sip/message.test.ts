@@ -3,6 +3,7 @@ import {
   AbsoluteUri,
   createRequest,
   createResponse,
+  isIPv4,
   messageToString,
   NameAddr,
   parseAuthHeader,
@@ -105,6 +106,24 @@ describe('SIP URIs', () => {
     } catch (err) {
       expect((err as SipParseError).offset).toBe(9);
     }
+  });
+
+  it('recognizes IPv4 dotted quads', () => {
+    for (const ok of ['0.0.0.0', '192.168.1.20', '255.255.255.255', '010.1.1.1'])
+      expect(isIPv4(ok), ok).toBe(true);
+    for (const bad of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '1.2.3.4.',
+      '.1.2.3',
+      '1..2.3',
+      '1.2.3.1000',
+      'a.b.c.d',
+      '1.2.3.4 ',
+    ])
+      expect(isIPv4(bad), bad).toBe(false);
   });
 
   it('compares per RFC 3261 §19.1.4', () => {

@@ -246,16 +246,21 @@ export function parseDecimal(s: string, start: number, end: number, max: number)
   return v;
 }
 
-/** Checks an IPv4 dotted quad. */
+/** Checks an IPv4 dotted quad: four groups of 1-3 digits, each at most 255. */
 export function isIPv4(s: string): boolean {
   let parts = 0;
   let i = 0;
   const n = s.length;
   while (i <= n) {
     let j = i;
-    while (j < n && isDigit(s.charCodeAt(j))) j++;
-    if (j === i || j - i > 3) return false;
-    if (Number(s.slice(i, j)) > 255) return false;
+    let v = 0;
+    while (j < n) {
+      const d = s.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      j++;
+    }
+    if (j === i || j - i > 3 || v > 255) return false;
     parts++;
     if (j === n) break;
     if (s.charCodeAt(j) !== 46 || parts === 4) return false;
