@@ -50,10 +50,6 @@ export function ownCodesOf(s: string): Uint8Array {
   return fill(new Uint8Array(s.length), s, 0, s.length);
 }
 
-export function isTokenCode(x: number): boolean {
-  return ((TABLE[x] as number) & TOKEN) !== 0;
-}
-
 /** Index of the first non-LWS code at or after `i`. */
 export function skipLwsAt(c: Uint8Array, i: number, end: number): number {
   while (i < end) {
