@@ -1,7 +1,8 @@
 /**
  * Character classes and small scanners for the RFC 3261 §25 grammar.
  * Everything here works on strings that hold one header value (after
- * unfolding), indexes by char code, and never backtracks.
+ * unfolding), indexes by char code, and never backtracks. The parser's hot
+ * path uses the byte versions in scan.ts, over the same class table.
  */
 import { SipParseError } from './errors.js';
 

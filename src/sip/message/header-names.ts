@@ -137,10 +137,9 @@ export function knownHeaderKey(name: string): string | undefined {
 }
 
 /**
- * A known header for the parser: `key` (lower-cased long name), `name`
- * (canonical spelling), `id` (its index in {@link KNOWN_HEADERS}; the hot
- * headers have the fixed ids H_VIA … H_MAX_FORWARDS) and the codes of both
- * spellings for matching bytes.
+ * @internal A known header for the parser: `key` (lower-cased long name),
+ * `name` (canonical spelling), `id` (its index in {@link KNOWN_HEADERS}) and
+ * the codes of both spellings for matching bytes.
  */
 export interface KnownHeader {
   readonly key: string;
@@ -152,17 +151,7 @@ export interface KnownHeader {
   readonly head4: number;
 }
 
-export const H_VIA = 0;
-export const H_FROM = 1;
-export const H_TO = 2;
-export const H_CALL_ID = 3;
-export const H_CSEQ = 4;
-export const H_CONTACT = 5;
-export const H_CONTENT_LENGTH = 6;
-export const H_CONTENT_TYPE = 7;
-export const H_MAX_FORWARDS = 8;
-
-/** Every known header, the HOT ones first (so their ids are the H_ constants above). */
+/** @internal Every known header (for the parser), the HOT ones first. */
 export const KNOWN_HEADERS: readonly KnownHeader[] = [
   ...HOT,
   ...Object.keys(INFO).filter((k) => !HOT.includes(k)),
@@ -190,7 +179,7 @@ for (const [c, key] of Object.entries(COMPACT))
   COMPACT_IDS[c.charCodeAt(0)] = (KNOWN_HEADERS.find((h) => h.key === key) as KnownHeader).id;
 
 /**
- * Matches the header name c[pos, pos + len) (character codes, see scan.ts)
+ * @internal Matches the header name c[pos, pos + len) (character codes, see scan.ts)
  * against the table. Returns `id << 1 | exact`, where `exact` tells that the
  * name was written exactly in the canonical spelling (so the caller can share
  * that string instead of copying), or -1 for a header the table does not know.

@@ -48,7 +48,7 @@ export function parseCSeq(v: string): CSeq {
   return parseCSeqAt(codesOf(v), v, 0, v.length);
 }
 
-/** {@link parseCSeq} over the codes `c` of `s` (see scan.ts); error offsets are indexes into `s`. */
+/** @internal {@link parseCSeq} over the codes `c` of `s` (see scan.ts); error offsets are indexes into `s`. */
 export function parseCSeqAt(c: Uint8Array, s: string, start: number, end: number): CSeq {
   let e = start;
   while (e < end && (c[e] as number) >= 48 && (c[e] as number) <= 57) e++;
@@ -82,7 +82,7 @@ export function parseCallId(v: string): string {
   return v;
 }
 
-/** Checks the Call-ID in c[start, end) (see scan.ts); error offsets are indexes into `c`. */
+/** @internal Checks the Call-ID in c[start, end) (see scan.ts); error offsets are indexes into `c`. */
 export function checkCallIdAt(c: Uint8Array, start: number, end: number): void {
   if (end <= start) fail('Call-ID', 'empty', start);
   let ats = 0;
@@ -94,7 +94,7 @@ export function checkCallIdAt(c: Uint8Array, start: number, end: number): void {
   if (c[start] === 64 || c[end - 1] === 64) fail('Call-ID', 'empty word around "@"', start);
 }
 
-/** A whole value c[start, end) that must be `1*DIGIT` no larger than `max` (Max-Forwards, Content-Length). */
+/** @internal A whole value c[start, end) that must be `1*DIGIT` no larger than `max` (Max-Forwards, Content-Length). */
 export function wholeNumberAt(
   header: string,
   c: Uint8Array,

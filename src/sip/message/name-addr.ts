@@ -65,7 +65,7 @@ export function parseGenericParams(s: string, i: number, end: number, params: Pa
 }
 
 /**
- * {@link parseGenericParams} over the codes `c` of `s` (see scan.ts). In a
+ * @internal {@link parseGenericParams} over the codes `c` of `s` (see scan.ts). In a
  * list element (`list`), a ',' after a parameter ends the element: the index
  * of that ',' is returned.
  */
@@ -115,7 +115,7 @@ export function parseNameAddr(s: string, start = 0, end = s.length): NameAddr {
 }
 
 /**
- * {@link parseNameAddr} over the codes `c` of `s` (see scan.ts). With a
+ * @internal {@link parseNameAddr} over the codes `c` of `s` (see scan.ts). With a
  * `cursor`, s[start, end) is a comma-separated list (Contact, Route …): the
  * element starting at `start` ends at a ',' outside quotes and angle brackets,
  * and `cursor.end` is set to that ',' (or `end`).

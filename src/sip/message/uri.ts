@@ -194,7 +194,7 @@ export function parseUri(s: string, start = 0, end = s.length): Uri {
   return parseUriAt(codesOf(s, start, end), s, start, end);
 }
 
-/** {@link parseUri} over the codes `c` of `s` (see scan.ts). */
+/** @internal {@link parseUri} over the codes `c` of `s` (see scan.ts). */
 export function parseUriAt(c: Uint8Array, s: string, start: number, end: number): Uri {
   // the common schemes first: sip: and sips:
   if (

@@ -125,7 +125,7 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
 }
 
 /**
- * {@link parseVia} over the codes `c` of `s` (see scan.ts). With a `cursor`,
+ * @internal {@link parseVia} over the codes `c` of `s` (see scan.ts). With a `cursor`,
  * s[start, end) is a comma-separated Via value: the via-parm starting at
  * `start` ends at a ',' outside quotes, and `cursor.end` is set to that ','
  * (or `end`).
