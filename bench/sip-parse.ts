@@ -3,23 +3,29 @@
  * package's parser and stringify, measured interleaved in the same process.
  *
  * Parse workload: bytes in (as a UDP socket delivers them) → message, then
- * read Via (top branch), From (tag), To, Call-ID, CSeq, Contact (URI) — what
- * a stack touches on every message. Both an INVITE with SDP and a 200 OK.
+ * read what a stack touches on every message, the same fields on both sides:
+ * the method or status, the top Via's host, port and branch, From's URI and
+ * tag, To's URI and tag, Call-ID, CSeq number and method, the first Contact's
+ * URI. npm sip parses all of these eagerly (its URIs stay strings); Strowger
+ * parses them eagerly too, except Contact, which the access below forces.
+ * Both an INVITE with SDP and a 200 OK; every iteration parses fresh.
  */
 import { createRequire } from 'node:module';
-import { parseMessage, serializeMessage } from '../src/sip/index.js';
+import { parseMessage, type SipRequest, type SipResponse, serializeMessage } from '../src/sip/index.js';
 import { INVITE, OK200 } from './fixtures/sip-messages.js';
 import { compareRates, printResult } from './lib/stats.js';
 
 const require = createRequire(import.meta.url);
 const sip = require('sip') as {
   parse(b: Buffer | string): {
+    method?: string;
+    status?: number;
     headers: Record<string, unknown> & {
-      via: Array<{ params: { branch: string } }>;
-      from: { params: { tag: string } };
-      to: { uri: string };
+      via: Array<{ host: string; port?: number; params: { branch: string } }>;
+      from: { uri: string; params: { tag?: string } };
+      to: { uri: string; params: { tag?: string } };
       'call-id': string;
-      cseq: { seq: number };
+      cseq: { seq: number; method: string };
       contact: Array<{ uri: string }>;
     };
   };
@@ -33,8 +39,12 @@ function oursParse(buf: Buffer) {
   return (n: number) => {
     for (let i = 0; i < n; i++) {
       const m = parseMessage(buf);
-      sink += (m.topVia?.branch?.length ?? 0) + (m.from.tag?.length ?? 0) + m.to.uri.scheme.length;
-      sink += m.callId.length + m.cseq.seq + m.contacts[0]!.uri.scheme.length;
+      sink += m.isRequest ? (m as SipRequest).method.length : (m as SipResponse).status;
+      const via = m.topVia!;
+      sink += via.host.length + (via.port ?? 0) + via.branch!.length;
+      sink +=
+        m.from.uri.scheme.length + m.from.tag!.length + m.to.uri.scheme.length + (m.to.tag?.length ?? 0);
+      sink += m.callId.length + m.cseq.seq + m.cseq.method.length + m.contacts[0]!.uri.scheme.length;
     }
   };
 }
@@ -43,9 +53,13 @@ function peerParse(buf: Buffer) {
   return (n: number) => {
     for (let i = 0; i < n; i++) {
       const m = sip.parse(buf);
+      sink += m.method !== undefined ? m.method.length : m.status!;
       const h = m.headers;
-      sink += h.via[0]!.params.branch.length + h.from.params.tag.length + h.to.uri.length;
-      sink += h['call-id'].length + h.cseq.seq + h.contact[0]!.uri.length;
+      const via = h.via[0]!;
+      sink += via.host.length + (via.port ?? 0) + via.params.branch.length;
+      sink +=
+        h.from.uri.length + h.from.params.tag!.length + h.to.uri.length + (h.to.params.tag?.length ?? 0);
+      sink += h['call-id'].length + h.cseq.seq + h.cseq.method.length + h.contact[0]!.uri.length;
     }
   };
 }

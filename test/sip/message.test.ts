@@ -3,6 +3,7 @@ import {
   AbsoluteUri,
   createRequest,
   createResponse,
+  isIPv4,
   messageToString,
   NameAddr,
   parseAuthHeader,
@@ -105,6 +106,24 @@ describe('SIP URIs', () => {
     } catch (err) {
       expect((err as SipParseError).offset).toBe(9);
     }
+  });
+
+  it('recognizes IPv4 dotted quads', () => {
+    for (const ok of ['0.0.0.0', '192.168.1.20', '255.255.255.255', '010.1.1.1'])
+      expect(isIPv4(ok), ok).toBe(true);
+    for (const bad of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '1.2.3.4.',
+      '.1.2.3',
+      '1..2.3',
+      '1.2.3.1000',
+      'a.b.c.d',
+      '1.2.3.4 ',
+    ])
+      expect(isIPv4(bad), bad).toBe(false);
   });
 
   it('compares per RFC 3261 §19.1.4', () => {
@@ -275,6 +294,98 @@ describe('SipMessage', () => {
     const back = parseMessage(serializeMessage(m));
     expect(back.contentLength).toBe(5);
     expect(back.bodyText).toBe('hello');
+  });
+
+  it('errors in Via, From, To, CSeq and Call-ID point at the offending byte', () => {
+    const cases: Array<[string, string, string]> = [
+      ['Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds;rport', 'Via: SIP/2.0/UDP 192.0!2.10', '!'],
+      ['Via: SIP/2.0/TCP 192.0.2.1;', 'Via: SIP/2.0/UDP a, SIP/2.0/TCP 192.0.2.1;$', '$'],
+      ['From: "Alice" <sip:1001@pbx.example.com>', 'From: "Alice" <sip:1001@pbx.exa#ple.com>', '#'],
+      ['To: Bob <sip:1002@pbx.example.com>', 'To: Bob <sip:1002@pbx.example.com:99999>', '99999'],
+      ['CSeq: 314159 INVITE', 'CSeq: 314159 INVITE x', 'x'],
+      ['Call-ID: a84b4c76e66710@pc33.example.com', 'Call-ID: a84b4c76e66710@pc33@example.com', '@example'],
+    ];
+    for (const [from, to, bad] of cases) {
+      const text = INVITE.replace(from, to);
+      let err: SipParseError | undefined;
+      try {
+        parseMessage(text);
+      } catch (e) {
+        err = e as SipParseError;
+      }
+      expect(err, to).toBeInstanceOf(SipParseError);
+      expect(err?.offset, to).toBe(text.indexOf(bad, text.indexOf(to.slice(0, 12))));
+    }
+    // in a head with non-ASCII characters the offset still counts bytes
+    const utf8 = INVITE.replace('"Alice"', '"Ålice"').replace('192.0.2.1;', '192.0.2.1;$');
+    try {
+      parseMessage(Buffer.from(utf8));
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SipParseError).offset).toBe(Buffer.from(utf8).indexOf('$'));
+    }
+  });
+
+  it('reads the same typed values from an ASCII datagram, a non-ASCII one, a string and built headers', () => {
+    const ascii = invite();
+    const utf8 = parseMessage(Buffer.from(INVITE.replace('"Alice"', '"Ålice ☎"')));
+    const built = parseMessage(INVITE);
+    built.setHeader('Contact', built.getHeaders('Contact'));
+    built.setHeader('Via', built.getHeaders('Via'));
+    expect(utf8.from.displayName).toBe('Ålice ☎');
+    for (const m of [utf8, parseMessage(INVITE), built, parseMessage(INVITE, { copyBody: true })]) {
+      expect(m.via.map(String)).toEqual(ascii.via.map(String));
+      expect(m.contacts.map(String)).toEqual(ascii.contacts.map(String));
+      expect(m.to.toString()).toBe(ascii.to.toString());
+      expect(m.cseq).toEqual(ascii.cseq);
+      expect(m.callId).toBe(ascii.callId);
+    }
+    // a Contact list split at top-level commas only, and `*`
+    const list = parseMessage(
+      INVITE.replace(
+        /Contact: .*\r\n/,
+        'Contact: "a, b" <sip:a@h;x=1>;q=0.5 , <sip:b@h>\r\nm: sip:c@h;expires=60\r\n',
+      ),
+    );
+    expect(list.contacts.map(String)).toEqual([
+      '"a, b" <sip:a@h;x=1>;q=0.5',
+      '<sip:b@h>',
+      '<sip:c@h>;expires=60',
+    ]);
+    expect(parseMessage(INVITE.replace(/Contact: .*\r\n/, 'Contact: *\r\n')).contacts).toEqual([]);
+    const mixed = parseMessage(INVITE.replace(/Contact: .*\r\n/, 'Contact: *, <sip:a@h>\r\n'));
+    expect(() => mixed.contacts).toThrow(/mixed/);
+    // a Contact error points into the Contact value
+    const bad = parseMessage(INVITE.replace('<sip:1001@192.0.2.10:5060;', '<sip:1001@192.0.2.10:5060;%zz;'));
+    try {
+      void bad.contacts;
+      expect.unreachable();
+    } catch (e) {
+      expect((e as SipParseError).header).toBe('Contact');
+      expect((e as SipParseError).offset).toBe(bad.getHeader('Contact')?.indexOf('%zz'));
+    }
+  });
+
+  it('raw values read after the typed views are the values as written, folded lines joined', () => {
+    const text = INVITE.replace('Supported: timer, 100rel', 'Supported: timer,\r\n  100rel');
+    const m = parseMessage(text);
+    expect(m.contacts[0]?.uri.toString()).toBe('sip:1001@192.0.2.10:5060;transport=udp');
+    expect(m.supported).toEqual(['timer', '100rel']);
+    const expected = INVITE.split('\r\n')
+      .slice(1, 14)
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]);
+    expected[8] = ['Supported', 'timer, 100rel'];
+    expect(m.headerFields.map((f) => [f.name, f.value])).toEqual(expected);
+    expect(m.getHeader('call-id')).toBe(m.callId);
+  });
+
+  it('the body views the input, or is a copy with copyBody', () => {
+    const bytes = Buffer.from(INVITE);
+    const view = parseMessage(bytes);
+    const copy = parseMessage(bytes, { copyBody: true });
+    bytes[bytes.length - 5] = 0x41; // the 'v' of the body
+    expect(Buffer.from(view.body).toString()).toBe('A=0\r');
+    expect(Buffer.from(copy.body).toString()).toBe('v=0\r');
   });
 
   it('a malformed uncommon header is only an error when it is read', () => {

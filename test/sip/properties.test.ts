@@ -168,10 +168,14 @@ describe('SIP message properties', () => {
         const back = parseMessage(serializeMessage(req));
         expect(back).toBeInstanceOf(SipRequest);
         expect(snapshot(back)).toEqual(snapshot(req));
-        // typed views agree with what was built
+        // typed views agree with what was built (parsed in place in the head vs from the values)
         expect(back.from.toString()).toBe(req.from.toString());
+        expect(back.to.toString()).toBe(req.to.toString());
+        expect((back as SipRequest).uri.toString()).toBe(req.uri.toString());
         expect(back.via.map(String)).toEqual(req.via.map(String));
+        expect(back.contacts.map(String)).toEqual(req.contacts.map(String));
         expect(back.cseq).toEqual(req.cseq);
+        expect(back.callId).toBe(req.callId);
       }),
       { numRuns: 400 },
     );
@@ -207,6 +211,61 @@ describe('SIP message properties', () => {
       }),
     );
     expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+  });
+
+  it('comma-separated Contact and Via lines parse to the elements they were joined from', () => {
+    const sep = fc.constantFrom(',', ', ', ' , ', ',\t', ' ,');
+    fc.assert(
+      fc.property(
+        fc.array(nameAddr, { minLength: 1, maxLength: 4 }),
+        fc.array(via, { minLength: 1, maxLength: 4 }),
+        sep,
+        fc.boolean(),
+        (contacts, vias, comma, fold) => {
+          const join = (xs: { toString(): string }[]) => xs.map(String).join(fold ? `${comma}\r\n ` : comma);
+          const text = [
+            'OPTIONS sip:x@y SIP/2.0',
+            `Via: ${join(vias)}`,
+            'From: <sip:a@b>;tag=1',
+            'To: <sip:a@b>',
+            'Call-ID: c',
+            'CSeq: 1 OPTIONS',
+            `Contact: ${join(contacts)}`,
+            '',
+            '',
+          ].join('\r\n');
+          const m = parseMessage(text);
+          expect(m.contacts.map(String)).toEqual(contacts.map(String));
+          expect(m.via.map(String)).toEqual(vias.map(String));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('non-ASCII display names survive a round trip, and the rest of the head still parses', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((s) => !/[\r\n]/.test(s)),
+        nameAddr,
+        (dn, contact) => {
+          const req = createRequest({
+            method: 'OPTIONS',
+            uri: 'sip:x@y',
+            from: new NameAddr(contact.uri, { displayName: dn, params: new Params([['tag', '1']]) }),
+            to: 'sip:a@b',
+            callId: 'c',
+            cseq: 1,
+            via: ['SIP/2.0/UDP h;branch=z9hG4bK1'],
+            contact,
+          });
+          const back = parseMessage(serializeMessage(req));
+          expect(back.from.displayName).toBe(dn);
+          expect(back.from.tag).toBe('1');
+          expect(back.contacts.map(String)).toEqual([contact.toString()]);
+        },
+      ),
+    );
   });
 
   it('arbitrary bytes either parse or throw SipParseError, within a generous time bound', () => {

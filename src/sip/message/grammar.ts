@@ -1,21 +1,28 @@
 /**
  * Character classes and small scanners for the RFC 3261 §25 grammar.
  * Everything here works on strings that hold one header value (after
- * unfolding), indexes by char code, and never backtracks.
+ * unfolding), indexes by char code, and never backtracks. The parser's hot
+ * path uses the byte versions in scan.ts, over the same class table.
  */
 import { SipParseError } from './errors.js';
 
-// Bit flags per ASCII code.
-const ALNUM = 1;
-const TOKEN = 2; // token: alphanum / - . ! % * _ + ` ' ~
-const UNRESERVED = 4; // alphanum / mark (- _ . ! ~ * ' ( ))
-const USER_EXTRA = 8; // user-unreserved: & = + $ , ; ? /   (and # — accepted for real-world dial strings)
-const PARAM_EXTRA = 16; // param-unreserved: [ ] / : & + $
-const HNV_EXTRA = 32; // hnv-unreserved: [ ] / ? : + $
-const HOST = 64; // hostname / IPv4 characters: alphanum - . _
-const PASSWORD_EXTRA = 128; // & = + $ ,
+// Bit flags per ASCII code (exported for the byte scanners in scan.ts).
+export const ALNUM = 1;
+export const TOKEN = 2; // token: alphanum / - . ! % * _ + ` ' ~
+export const UNRESERVED = 4; // alphanum / mark (- _ . ! ~ * ' ( ))
+export const USER_EXTRA = 8; // user-unreserved: & = + $ , ; ? /   (and # — accepted for real-world dial strings)
+export const PARAM_EXTRA = 16; // param-unreserved: [ ] / : & + $
+export const HNV_EXTRA = 32; // hnv-unreserved: [ ] / ? : + $
+export const HOST = 64; // hostname / IPv4 characters: alphanum - . _
+export const PASSWORD_EXTRA = 128; // & = + $ ,
+export const GEN_VALUE_EXTRA = 256; // : [ ]  (a gen-value may be a host with a port, or an IPv6 reference)
 
-const TABLE = new Uint8Array(128);
+/**
+ * Character classes by code. 256 entries, so a byte (or a code clamped to 0x80
+ * for non-ASCII characters) indexes it without a range check; codes 128-255
+ * belong to no class.
+ */
+export const TABLE = new Uint16Array(256);
 function mark(chars: string, flag: number): void {
   for (let i = 0; i < chars.length; i++) {
     const c = chars.charCodeAt(i);
@@ -31,6 +38,7 @@ mark('[]/:&+$', PARAM_EXTRA);
 mark('[]/?:+$', HNV_EXTRA);
 mark('-._', HOST);
 mark('&=+$,', PASSWORD_EXTRA);
+mark(':[]', GEN_VALUE_EXTRA);
 
 export function isTokenChar(c: number): boolean {
   return c < 128 && ((TABLE[c] as number) & TOKEN) !== 0;
@@ -46,11 +54,6 @@ export function isDigit(c: number): boolean {
 
 export function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
-}
-
-/** paramchar without escapes: param-unreserved / unreserved (RFC 3261 §25.1). */
-export function isParamChar(c: number): boolean {
-  return c < 128 && ((TABLE[c] as number) & (UNRESERVED | PARAM_EXTRA)) !== 0;
 }
 
 export function isHostChar(c: number): boolean {
@@ -239,16 +242,21 @@ export function parseDecimal(s: string, start: number, end: number, max: number)
   return v;
 }
 
-/** Checks an IPv4 dotted quad. */
+/** Checks an IPv4 dotted quad: four groups of 1-3 digits, each at most 255. */
 export function isIPv4(s: string): boolean {
   let parts = 0;
   let i = 0;
   const n = s.length;
   while (i <= n) {
     let j = i;
-    while (j < n && isDigit(s.charCodeAt(j))) j++;
-    if (j === i || j - i > 3) return false;
-    if (Number(s.slice(i, j)) > 255) return false;
+    let v = 0;
+    while (j < n) {
+      const d = s.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      j++;
+    }
+    if (j === i || j - i > 3 || v > 255) return false;
     parts++;
     if (j === n) break;
     if (s.charCodeAt(j) !== 46 || parts === 4) return false;
@@ -286,28 +294,6 @@ export function isIPv6(s: string): boolean {
   }
   if (s.startsWith(':') || s.endsWith(':')) return false;
   return count === 8;
-}
-
-/**
- * Scans a hostname or IPv4 address (labels of alphanum, '-', '_' separated by
- * single dots) starting at `i`, validating as it goes; it ends at ':' or ';',
- * and also at '?' (in a URI) or LWS (in a Via). Returns the end index.
- */
-export function scanHost(s: string, i: number, end: number, inVia: boolean): number {
-  const h0 = i;
-  let label = 0;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c === 58 || c === 59 || (inVia ? c === 32 || c === 9 : c === 63)) break;
-    if (c === 46) {
-      if (label === 0) throw new SipParseError('invalid host', { offset: i });
-      label = 0;
-    } else if (isHostChar(c)) label++;
-    else throw new SipParseError('invalid host', { offset: i });
-    i++;
-  }
-  if (i === h0) throw new SipParseError('invalid host', { offset: h0 });
-  return i;
 }
 
 /** Checks a hostname (RFC 3261 §25.1; underscores tolerated) or IPv4 address. */

@@ -5,6 +5,7 @@
  */
 
 import { sameName } from './params.js';
+import { ownCodesOf as codesFor, codesOf } from './scan.js';
 
 interface HeaderInfo {
   /** Canonical spelling used when Strowger writes the header. */
@@ -135,52 +136,106 @@ export function knownHeaderKey(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * @internal A known header for the parser: `key` (lower-cased long name),
+ * `name` (canonical spelling), `id` (its index in {@link KNOWN_HEADERS}) and
+ * the codes of both spellings for matching bytes.
+ */
+export interface KnownHeader {
+  readonly key: string;
+  readonly name: string;
+  readonly id: number;
+  readonly keyCodes: Uint8Array;
+  readonly nameCodes: Uint8Array;
+  /** The first (up to) four codes of `name`, little-endian in one number: a one-step first check. */
+  readonly head4: number;
+}
+
+/** @internal Every known header (for the parser), the HOT ones first. */
+export const KNOWN_HEADERS: readonly KnownHeader[] = [
+  ...HOT,
+  ...Object.keys(INFO).filter((k) => !HOT.includes(k)),
+].map((key, id) => {
+  const name = (INFO[key] as HeaderInfo).name;
+  const nameCodes = codesFor(name);
+  let head4 = 0;
+  for (let i = Math.min(4, name.length) - 1; i >= 0; i--) head4 = (head4 << 8) | (nameCodes[i] as number);
+  return { key, name, id, keyCodes: codesFor(key), nameCodes, head4: head4 >>> 0 };
+});
+
 /** Known headers by (length, lower-cased first letter) → candidates, most common first. */
-const BY_SHAPE = new Map<number, Array<[string, string, true]>>();
-for (const list of BY_LENGTH) {
-  for (const entry of list ?? []) {
-    const shape = (entry[0].length << 8) | entry[0].charCodeAt(0);
-    const l = BY_SHAPE.get(shape) ?? [];
-    l.push(entry);
-    BY_SHAPE.set(shape, l);
-  }
+const BY_SHAPE = new Map<number, KnownHeader[]>();
+for (const h of KNOWN_HEADERS) {
+  const shape = (h.key.length << 8) | h.key.charCodeAt(0);
+  const l = BY_SHAPE.get(shape) ?? [];
+  l.push(h);
+  BY_SHAPE.set(shape, l);
 }
 // dense (not holey) so the lookup stays a plain indexed load
-const SHAPES: Array<Array<[string, string, true]> | undefined> = new Array(64 << 8).fill(undefined);
+const SHAPES: Array<KnownHeader[] | undefined> = new Array(64 << 8).fill(undefined);
 for (const [shape, l] of BY_SHAPE) if (shape < 64 << 8) SHAPES[shape] = l;
+const COMPACT_IDS: number[] = new Array(128).fill(-1);
+for (const [c, key] of Object.entries(COMPACT))
+  COMPACT_IDS[c.charCodeAt(0)] = (KNOWN_HEADERS.find((h) => h.key === key) as KnownHeader).id;
+
+/**
+ * @internal Matches the header name c[pos, pos + len) (character codes, see scan.ts)
+ * against the table. Returns `id << 1 | exact`, where `exact` tells that the
+ * name was written exactly in the canonical spelling (so the caller can share
+ * that string instead of copying), or -1 for a header the table does not know.
+ */
+export function matchHeaderNameAt(c: Uint8Array, pos: number, len: number): number {
+  let c0 = c[pos] as number;
+  if (c0 >= 65 && c0 <= 90) c0 |= 0x20;
+  if (len === 1) {
+    const id = c0 < 128 ? (COMPACT_IDS[c0] as number) : -1;
+    return id < 0 ? -1 : id << 1;
+  }
+  const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
+  if (candidates === undefined) return -1;
+  // the first four codes in one number, to check the canonical spelling's start in one step
+  const head4 =
+    len >= 4
+      ? ((c[pos] as number) |
+          ((c[pos + 1] as number) << 8) |
+          ((c[pos + 2] as number) << 16) |
+          ((c[pos + 3] as number) << 24)) >>>
+        0
+      : len === 3
+        ? (c[pos] as number) | ((c[pos + 1] as number) << 8) | ((c[pos + 2] as number) << 16)
+        : (c[pos] as number) | ((c[pos + 1] as number) << 8);
+  for (let i = 0; i < candidates.length; i++) {
+    const h = candidates[i] as KnownHeader;
+    // the canonical spelling first (the common case, and the simplest loop), then any case
+    const name = h.nameCodes;
+    let j = 0;
+    if (head4 === h.head4) {
+      j = Math.min(len, 4);
+      while (j < len && c[pos + j] === name[j]) j++;
+      if (j === len) return (h.id << 1) | 1;
+    }
+    const key = h.keyCodes;
+    for (; j < len; j++) {
+      const x = c[pos + j] as number;
+      if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key[j]) break;
+    }
+    if (j === len) return h.id << 1;
+  }
+  return -1;
+}
 
 /**
  * Matches the header name s[pos, pos + len) against the table without
  * slicing it out. Returns the [key, canonical spelling, exact] triple where
- * `exact` tells that the name was written exactly in the canonical spelling
- * (so the caller can share that string instead of copying), or undefined.
+ * `exact` tells that the name was written exactly in the canonical spelling,
+ * or undefined.
  */
 export function matchHeaderName(s: string, pos: number, len: number): [string, string, boolean] | undefined {
-  let c0 = s.charCodeAt(pos);
-  if (c0 >= 65 && c0 <= 90) c0 |= 0x20;
-  if (len === 1) {
-    const key = COMPACT_BY_CODE[c0];
-    return key === undefined ? undefined : [key, key, false];
-  }
-  const candidates = len < 64 ? SHAPES[(len << 8) | c0] : undefined;
-  if (candidates === undefined) return undefined;
-  for (let i = 0; i < candidates.length; i++) {
-    const c = candidates[i] as [string, string, true];
-    const key = c[0];
-    const canonical = c[1];
-    let exact = true;
-    let j = 1;
-    for (; j < len; j++) {
-      const x = s.charCodeAt(pos + j);
-      if (x !== canonical.charCodeAt(j)) {
-        exact = false;
-        if ((x >= 65 && x <= 90 ? x | 0x20 : x) !== key.charCodeAt(j)) break;
-      }
-    }
-    if (j === len)
-      return exact && s.charCodeAt(pos) === canonical.charCodeAt(0) ? c : [key, canonical, false];
-  }
-  return undefined;
+  if (len <= 0) return undefined;
+  const m = matchHeaderNameAt(codesOf(s, pos, pos + len), pos, len);
+  if (m < 0) return undefined;
+  const h = KNOWN_HEADERS[m >> 1] as KnownHeader;
+  return len === 1 ? [h.key, h.key, false] : [h.key, h.name, (m & 1) === 1];
 }
 
 /** The lookup key of a header name: lower-cased, compact forms expanded to the long name. */

@@ -17,6 +17,7 @@ import {
 } from './grammar.js';
 import { parseGenericParams } from './name-addr.js';
 import { Params } from './params.js';
+import { codesOf, decimalAt, scanTokenAt, skipLwsAt } from './scan.js';
 
 const MAX_CSEQ = 2 ** 31 - 1;
 const MAX_DELTA = 2 ** 32 - 1;
@@ -44,14 +45,22 @@ export interface CSeq {
 
 /** `CSeq: 1*DIGIT LWS Method` — the number must be below 2^31. */
 export function parseCSeq(v: string): CSeq {
-  const e = digitsEnd(v, 0);
-  const seq = parseDecimal(v, 0, e, MAX_CSEQ);
-  if (seq < 0) fail('CSeq', 'sequence number must be 0 to 2^31-1');
-  if (e >= v.length || !isLws(v.charCodeAt(e))) fail('CSeq', 'expected LWS after the sequence number', e);
-  const m0 = skipLws(v, e);
-  const m1 = scanToken(v, m0);
-  if (m1 === m0 || skipLws(v, m1) !== v.length) fail('CSeq', 'expected a method token', m0);
-  return { seq, method: v.slice(m0, m1) };
+  return parseCSeqAt(codesOf(v), v, 0, v.length);
+}
+
+/** @internal {@link parseCSeq} over the codes `c` of `s` (see scan.ts); error offsets are indexes into `s`. */
+export function parseCSeqAt(c: Uint8Array, s: string, start: number, end: number): CSeq {
+  let e = start;
+  while (e < end && (c[e] as number) >= 48 && (c[e] as number) <= 57) e++;
+  const seq = decimalAt(c, start, e, MAX_CSEQ);
+  if (seq < 0) fail('CSeq', 'sequence number must be 0 to 2^31-1', start);
+  if (e >= end || (c[e] !== 32 && c[e] !== 9)) fail('CSeq', 'expected LWS after the sequence number', e);
+  const m0 = skipLwsAt(c, e, end);
+  const m1 = scanTokenAt(c, m0, end);
+  if (m1 === m0) fail('CSeq', 'expected a method token', m0);
+  const t = skipLwsAt(c, m1, end);
+  if (t !== end) fail('CSeq', 'unexpected text after the method', t);
+  return { seq, method: s.slice(m0, m1) };
 }
 
 export function parseMaxForwards(v: string): number {
@@ -69,15 +78,33 @@ export function parseDeltaSeconds(header: string, v: string): number {
 
 /** `word [ "@" word ]` (RFC 3261 §25.1 callid). */
 export function parseCallId(v: string): string {
-  if (v.length === 0) fail('Call-ID', 'empty');
-  let ats = 0;
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c <= 32 || c >= 127) fail('Call-ID', 'invalid character', i);
-    if (c === 64 && ++ats > 1) fail('Call-ID', 'more than one "@"', i);
-  }
-  if (v.charCodeAt(0) === 64 || v.charCodeAt(v.length - 1) === 64) fail('Call-ID', 'empty word around "@"');
+  checkCallIdAt(codesOf(v), 0, v.length);
   return v;
+}
+
+/** @internal Checks the Call-ID in c[start, end) (see scan.ts); error offsets are indexes into `c`. */
+export function checkCallIdAt(c: Uint8Array, start: number, end: number): void {
+  if (end <= start) fail('Call-ID', 'empty', start);
+  let ats = 0;
+  for (let i = start; i < end; i++) {
+    const x = c[i] as number;
+    if (x <= 32 || x >= 127) fail('Call-ID', 'invalid character', i);
+    if (x === 64 && ++ats > 1) fail('Call-ID', 'more than one "@"', i);
+  }
+  if (c[start] === 64 || c[end - 1] === 64) fail('Call-ID', 'empty word around "@"', start);
+}
+
+/** @internal A whole value c[start, end) that must be `1*DIGIT` no larger than `max` (Max-Forwards, Content-Length). */
+export function wholeNumberAt(
+  header: string,
+  c: Uint8Array,
+  start: number,
+  end: number,
+  max: number,
+): number {
+  const n = decimalAt(c, start, end, max);
+  if (n < 0) fail(header, `expected a number 0-${max}`, start);
+  return n;
 }
 
 /** Comma-separated tokens (Require, Supported, Unsupported, Allow, Proxy-Require …); empty elements are skipped. */

@@ -26,13 +26,17 @@ export {
   compactHeaderName,
   headerKey,
   isListHeader,
+  KNOWN_HEADERS,
+  type KnownHeader,
   knownHeaderKey,
   matchHeaderName,
+  matchHeaderNameAt,
   SINGLETON_HEADERS,
 } from './header-names.js';
 export {
   type AuthHeader,
   type CSeq,
+  checkCallIdAt,
   type EventHeader,
   type MediaType,
   paramValue,
@@ -40,6 +44,7 @@ export {
   parseCallId,
   parseContentLength,
   parseCSeq,
+  parseCSeqAt,
   parseDeltaSeconds,
   parseEvent,
   parseMaxForwards,
@@ -57,6 +62,7 @@ export {
   type RetryAfter,
   type SessionExpires,
   type SubscriptionState,
+  wholeNumberAt,
 } from './header-values.js';
 export {
   type Field,
@@ -68,8 +74,24 @@ export {
   SipRequest,
   SipResponse,
 } from './message.js';
-export { NameAddr, parseGenericParams, parseNameAddr } from './name-addr.js';
+export {
+  NameAddr,
+  parseGenericParams,
+  parseGenericParamsAt,
+  parseNameAddr,
+  parseNameAddrAt,
+} from './name-addr.js';
 export { Params, sameName } from './params.js';
+// The byte scanners behind the parser (@internal: for sip/parser, not part of the API).
+export {
+  type Cursor,
+  codesOf,
+  decimalAt,
+  indexOfCode,
+  ownCodesOf,
+  scanTokenAt,
+  skipLwsAt,
+} from './scan.js';
 export { messageToString, serializeMessage } from './serialize.js';
 export { REASON_PHRASES, reasonPhrase } from './status.js';
 export {
@@ -77,10 +99,11 @@ export {
   isIpLiteral,
   isSipUri,
   parseUri,
+  parseUriAt,
   SipUri,
   type SipUriInit,
   TelUri,
   type Uri,
   uriEquals,
 } from './uri.js';
-export { BRANCH_MAGIC, parseVia, Via, type ViaInit } from './via.js';
+export { BRANCH_MAGIC, parseVia, parseViaAt, Via, type ViaInit } from './via.js';

@@ -36,9 +36,10 @@ import {
   type SessionExpires,
   type SubscriptionState,
 } from './header-values.js';
-import { type NameAddr, parseNameAddr } from './name-addr.js';
+import { type NameAddr, parseNameAddr, parseNameAddrAt } from './name-addr.js';
+import { type Cursor, codesOf, ownCodesOf, skipLwsAt } from './scan.js';
 import type { Uri } from './uri.js';
-import { parseVia, type Via } from './via.js';
+import { parseViaAt, type Via } from './via.js';
 
 /** One header line: the name as written and the value with folding collapsed. */
 export interface HeaderField {
@@ -55,22 +56,35 @@ export interface Field {
   /** lower-cased long name */
   key: string;
   value: string;
-  /** where the value started in the parsed message head (for error offsets) */
-  at?: number;
-  /** the value joined continuation lines, so it is not one span of the head */
+  /**
+   * Where the value lies in the parsed head (`SipMessage._head`): [at, end).
+   * The typed views parse it there, in place, and errors point into the
+   * message. Undefined for a header added after parsing.
+   */
+  at?: number | undefined;
+  end?: number | undefined;
+  /** The value is not (or no longer) that span: it joined continuation lines or was edited. */
   folded?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
+/** Where the list-element parsers stop (see scan.ts). */
+const CURSOR: Cursor = { end: 0 };
 
 function missing(name: string): never {
   throw new SipParseError(`missing ${name} header`, { header: name });
 }
 
 export abstract class SipMessage {
-  /** @internal */
-  _fields: Field[];
+  #fields: Field[];
+  // the parser's fields carry their value as a span of _head until a raw value is first read
+  #unsliced = false;
   #body: Uint8Array;
+  // where the parser found the body: its view is made on first access (most messages a
+  // proxy or a transaction layer handles never have their body read)
+  #bodyIn: Uint8Array | undefined = undefined;
+  #bodyStart = 0;
+  #bodyEnd = 0;
   #cache: Map<string, unknown> | undefined;
   // Parsed views of the headers every stack reads; undefined = not parsed yet, null = header absent.
   /** @internal */ _via: Via[] | undefined = undefined;
@@ -81,11 +95,53 @@ export abstract class SipMessage {
   /** @internal */ _maxForwards: number | null | undefined = undefined;
   /** @internal */ _contentLength: number | null | undefined = undefined;
   /** @internal */ _contacts: NameAddr[] | undefined = undefined;
+  /**
+   * @internal The parsed head, which fields with `at` are spans of, and its
+   * character codes (see scan.ts): set by the parser so that typed views read
+   * by the stack later (Contact, Route …) are parsed in place. `_codes` may be
+   * the input datagram itself; without it the codes are taken from `_head`.
+   */
+  _head: string | undefined = undefined;
+  /** @internal */ _codes: Uint8Array | undefined = undefined;
 
   /** @internal — use {@link createRequest}/{@link createResponse} or the parser. */
   constructor(fields: Field[], body: Uint8Array) {
-    this._fields = fields;
+    this.#fields = fields;
     this.#body = body;
+  }
+
+  /**
+   * @internal The header lines, with every value a string. The parser leaves
+   * the values of its lines as spans of `_head` (see {@link _parsedFrom}); the
+   * first access here slices them all.
+   */
+  get _fields(): Field[] {
+    if (this.#unsliced) {
+      const head = this._head as string;
+      const fields = this.#fields;
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as Field;
+        if (f.folded !== true) f.value = head.slice(f.at as number, f.end as number);
+      }
+      this.#unsliced = false;
+    }
+    return this.#fields;
+  }
+
+  set _fields(fields: Field[]) {
+    this.#fields = fields;
+    this.#unsliced = false;
+  }
+
+  /**
+   * @internal Set by the parser: `head` is the message head its fields are
+   * spans of, `codes` its character codes (see scan.ts), and the values of
+   * fields that are not folded are still to be sliced from `head`.
+   */
+  _parsedFrom(head: string, codes: Uint8Array | undefined): void {
+    this._head = head;
+    this._codes = codes;
+    this.#unsliced = true;
   }
 
   abstract get isRequest(): boolean;
@@ -104,7 +160,7 @@ export abstract class SipMessage {
 
   hasHeader(name: string): boolean {
     const key = headerKey(name);
-    for (const f of this._fields) if (f.key === key) return true;
+    for (const f of this.#fields) if (f.key === key) return true;
     return false;
   }
 
@@ -196,7 +252,10 @@ export abstract class SipMessage {
     const parts = isListHeader(key) ? splitList(f.value) : [f.value];
     const first = parts.shift();
     if (parts.length === 0) fields.splice(i, 1);
-    else f.value = parts.join(', ');
+    else {
+      f.value = parts.join(', ');
+      f.folded = true; // no longer a span of the parsed head
+    }
     this.#invalidate(key);
     return first;
   }
@@ -204,23 +263,41 @@ export abstract class SipMessage {
   // ---- body ---------------------------------------------------------------
 
   get body(): Uint8Array {
+    const from = this.#bodyIn;
+    if (from !== undefined) {
+      this.#body = new Uint8Array(
+        from.buffer,
+        from.byteOffset + this.#bodyStart,
+        this.#bodyEnd - this.#bodyStart,
+      );
+      this.#bodyIn = undefined;
+    }
     return this.#body;
   }
 
   set body(b: Uint8Array) {
     this.#body = b;
+    this.#bodyIn = undefined;
+  }
+
+  /** @internal The body is bytes [start, end) of `from` (the parser's input), viewed when first read. */
+  _bodyView(from: Uint8Array, start: number, end: number): void {
+    this.#bodyIn = from;
+    this.#bodyStart = start;
+    this.#bodyEnd = end;
   }
 
   /** The body decoded as UTF-8. */
   get bodyText(): string {
-    return this.#body.length === 0 ? '' : utf8Decode(this.#body);
+    const body = this.body;
+    return body.length === 0 ? '' : utf8Decode(body);
   }
 
   /** Sets the body (and Content-Type when given, or removes it for an empty body). */
   setBody(body: Uint8Array | string, contentType?: string): this {
-    this.#body = typeof body === 'string' ? (body.length === 0 ? EMPTY : utf8Encode(body)) : body;
+    this.body = typeof body === 'string' ? (body.length === 0 ? EMPTY : utf8Encode(body)) : body;
     if (contentType !== undefined) this.setHeader('Content-Type', contentType);
-    else if (this.#body.length === 0) this.removeHeader('Content-Type');
+    else if (this.body.length === 0) this.removeHeader('Content-Type');
     return this;
   }
 
@@ -228,8 +305,7 @@ export abstract class SipMessage {
 
   /** Every Via value, top first. */
   get via(): Via[] {
-    if (this._via === undefined)
-      this._via = this.getHeaders('via').map((v) => wrap('Via', () => parseVia(v)));
+    if (this._via === undefined) this._via = this.#list('via', 'Via', parseViaAt, false);
     return this._via;
   }
 
@@ -297,21 +373,8 @@ export abstract class SipMessage {
 
   /** Contact values (empty for `Contact: *`; see {@link contactStar}). */
   get contacts(): NameAddr[] {
-    if (this._contacts === undefined) {
-      const values = this.getHeaders('contact');
-      const out: NameAddr[] = [];
-      if (!(values.length === 1 && values[0] === '*')) {
-        for (const v of values) {
-          if (v === '*') throw new SipParseError('Contact: "*" mixed with addresses', { header: 'Contact' });
-          try {
-            out.push(parseNameAddr(v));
-          } catch (err) {
-            rethrow('Contact', err);
-          }
-        }
-      }
-      this._contacts = out;
-    }
+    if (this._contacts === undefined)
+      this._contacts = this.#list('contact', 'Contact', parseNameAddrAt, true);
     return this._contacts;
   }
 
@@ -517,13 +580,88 @@ export abstract class SipMessage {
   }
 
   #nameAddr(key: string, display: string): NameAddr {
-    const v = this.getHeader(key);
-    if (v === undefined) missing(display);
-    return wrap(display, () => parseNameAddr(v));
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (f.key !== key) continue;
+      const inPlace = this.#inPlace(f);
+      const s = inPlace ? (this._head as string) : f.value;
+      const c = inPlace ? this.#codes() : codesOf(s);
+      const at = inPlace ? (f.at as number) : 0;
+      try {
+        return parseNameAddrAt(c, s, at, inPlace ? (f.end as number) : s.length);
+      } catch (err) {
+        rethrow(display, err, at);
+      }
+    }
+    return missing(display);
   }
 
   #nameAddrList(key: string, display: string): NameAddr[] {
-    return this.getHeaders(key).map((v) => wrap(display, () => parseNameAddr(v)));
+    return this.#list(key, display, parseNameAddrAt, false);
+  }
+
+  /** True when the field's value is the span [at, end) of the parsed head, so it can be parsed there. */
+  #inPlace(f: Field): boolean {
+    return this._head !== undefined && f.at !== undefined && f.folded !== true;
+  }
+
+  /** The codes of the parsed head (see scan.ts), taken from the head when the parser did not keep them. */
+  #codes(): Uint8Array {
+    if (this._codes === undefined) this._codes = ownCodesOf(this._head as string);
+    return this._codes;
+  }
+
+  /**
+   * Parses every element of a list header (all its lines; elements end at
+   * top-level commas) with `parse`, in place in the parsed head where the value
+   * is one span of it. With `star`, a lone `*` element (`Contact: *`) gives an
+   * empty list, and a `*` among addresses is an error. Error offsets are
+   * character offsets in the header value.
+   */
+  #list<T>(
+    key: string,
+    display: string,
+    parse: (c: Uint8Array, s: string, start: number, end: number, cursor: Cursor) => T,
+    star: boolean,
+  ): T[] {
+    const out: T[] = [];
+    let count = 0;
+    let sawStar = false;
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as Field;
+      if (f.key !== key) continue;
+      const inPlace = this.#inPlace(f);
+      const s = inPlace ? (this._head as string) : f.value;
+      // from the scratch array when not in place: nothing below calls codesOf again
+      const c = inPlace ? this.#codes() : codesOf(s);
+      const at = inPlace ? (f.at as number) : 0;
+      const end = inPlace ? (f.end as number) : s.length;
+      let start = at;
+      for (;;) {
+        count++;
+        const a = skipLwsAt(c, start, end);
+        const z = a < end && c[a] === 42 ? skipLwsAt(c, a + 1, end) : -1;
+        if (star && z >= 0 && (z === end || c[z] === 44)) {
+          // a lone '*'
+          if (count > 1) throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
+          sawStar = true;
+          CURSOR.end = z;
+        } else if (sawStar) {
+          throw new SipParseError(`${display}: "*" mixed with addresses`, { header: display });
+        } else {
+          try {
+            out.push(parse(c, s, start, end, CURSOR));
+          } catch (err) {
+            rethrow(display, err, at);
+          }
+        }
+        if (CURSOR.end >= end) break;
+        start = CURSOR.end + 1;
+      }
+    }
+    return out;
   }
 
   #auth(key: string, display: string): AuthHeader[] {
@@ -599,14 +737,16 @@ function toValues(value: HeaderInput | readonly HeaderInput[]): string[] {
   return [String(value)];
 }
 
-/** Re-throws a parse error so that it names the header. */
-/** Re-throws a parse error so that it names the header. */
-function rethrow(header: string, err: unknown): never {
-  if (err instanceof SipParseError && err.header === undefined) {
-    throw new SipParseError(`${header}: ${err.message}`, {
-      offset: err.offset,
+/**
+ * Re-throws a parse error so that it names the header, with its offset made
+ * relative to the header value (which started at `valueAt` in the string parsed).
+ */
+function rethrow(header: string, err: unknown, valueAt = 0): never {
+  if (err instanceof SipParseError && (err.header === undefined || valueAt !== 0)) {
+    throw new SipParseError(err.header === undefined ? `${header}: ${err.message}` : err.message, {
+      offset: err.offset >= valueAt ? err.offset - valueAt : err.offset,
       status: err.status,
-      header,
+      header: err.header ?? header,
       cause: err,
     });
   }

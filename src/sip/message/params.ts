@@ -37,9 +37,12 @@ export class Params {
 
   /** Appends without looking for an existing parameter of that name. */
   append(name: string, value: string | null = null): this {
-    // the list is allocated on first use: most URIs and many headers have no parameters
-    if (this.#list === EMPTY) this.#list = [name, value];
-    else this.#list.push(name, value);
+    // the list is allocated on first use (most URIs and many headers have no parameters), and
+    // at the second parameter as an exact literal: push() would grow it to ~19 slots at once
+    const l = this.#list;
+    if (l === EMPTY) this.#list = [name, value];
+    else if (l.length === 2) this.#list = [l[0] as string, l[1] as string | null, name, value];
+    else l.push(name, value);
     return this;
   }
 

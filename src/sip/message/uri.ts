@@ -14,17 +14,22 @@
  */
 import { SipParseError } from './errors.js';
 import {
+  ALNUM,
   CHARSET,
   firstBadChar,
-  isHexDigit,
   isIPv4,
   isIPv6,
-  isParamChar,
   isTokenChar,
-  scanHost,
+  PARAM_EXTRA,
+  TABLE,
+  UNRESERVED,
   unescapeUri,
 } from './grammar.js';
 import { Params } from './params.js';
+import { badCharAt, codesOf, indexOfCode, isHexCode, scanHostAt } from './scan.js';
+
+/** paramchar without escapes (RFC 3261 §25.1). */
+const PARAM_CHAR = UNRESERVED | PARAM_EXTRA;
 
 export interface SipUriInit {
   scheme?: 'sip' | 'sips';
@@ -34,6 +39,14 @@ export interface SipUriInit {
   port?: number | undefined;
   params?: Params | Iterable<readonly [string, string | null]> | Record<string, string | null>;
   headers?: Array<[string, string]>;
+}
+
+function toParams(p: SipUriInit['params']): Params {
+  if (p === undefined) return new Params();
+  if (p instanceof Params) return p;
+  return Symbol.iterator in (p as object)
+    ? new Params(p as Iterable<[string, string | null]>)
+    : new Params(Object.entries(p as Record<string, string | null>));
 }
 
 export class SipUri {
@@ -54,14 +67,8 @@ export class SipUri {
     this.host = init.host;
     this.port = init.port;
     const p = init.params;
-    this.params =
-      p instanceof Params
-        ? p
-        : p === undefined
-          ? new Params()
-          : Symbol.iterator in (p as object)
-            ? new Params(p as Iterable<[string, string | null]>)
-            : new Params(Object.entries(p as Record<string, string | null>));
+    // (kept small, so that the parser's call inlines it and its init object is never allocated)
+    this.params = p instanceof Params ? p : toParams(p);
     this.#headers = init.headers;
   }
 
@@ -184,69 +191,77 @@ function fail(message: string, offset: number): never {
  * opaque (a UAS answers 416 for those in a Request-URI).
  */
 export function parseUri(s: string, start = 0, end = s.length): Uri {
-  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
-  let i = start;
-  const c0 = s.charCodeAt(i);
-  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122))) fail('URI must start with a scheme', i);
-  i++;
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (
-      (c >= 65 && c <= 90) ||
-      (c >= 97 && c <= 122) ||
-      (c >= 48 && c <= 57) ||
-      c === 43 ||
-      c === 45 ||
-      c === 46
-    )
-      i++;
-    else break;
-  }
-  if (i >= end || s.charCodeAt(i) !== 58) fail('URI scheme is not followed by ":"', i);
-  const scheme = s.slice(start, i);
-  const lower = scheme.length <= 4 ? scheme.toLowerCase() : '';
-  if (lower === 'sip' || lower === 'sips') return parseSipUriBody(s, i + 1, end, lower);
-  if (lower === 'tel') return parseTelBody(s, i + 1, end);
-  return parseOpaque(s, scheme, i + 1, end);
+  return parseUriAt(codesOf(s, start, end), s, start, end);
 }
 
-function parseOpaque(s: string, scheme: string, i: number, end: number): AbsoluteUri {
+/** @internal {@link parseUri} over the codes `c` of `s` (see scan.ts). */
+export function parseUriAt(c: Uint8Array, s: string, start: number, end: number): Uri {
+  // the common schemes first: sip: and sips:
+  if (
+    end - start > 4 &&
+    ((c[start] as number) | 0x20) === 115 &&
+    ((c[start + 1] as number) | 0x20) === 105 &&
+    ((c[start + 2] as number) | 0x20) === 112
+  ) {
+    if (c[start + 3] === 58) return parseSipUriBody(c, s, start + 4, end, 'sip');
+    if (((c[start + 3] as number) | 0x20) === 115 && c[start + 4] === 58)
+      return parseSipUriBody(c, s, start + 5, end, 'sips');
+  }
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+  let i = start;
+  const c0 = i < end ? (c[i] as number) | 0x20 : 0;
+  if (!(c0 >= 97 && c0 <= 122)) fail('URI must start with a scheme', i);
+  i++;
+  while (i < end) {
+    const x = c[i] as number;
+    if (((TABLE[x] as number) & ALNUM) !== 0 || x === 43 || x === 45 || x === 46) i++;
+    else break;
+  }
+  if (i >= end || c[i] !== 58) fail('URI scheme is not followed by ":"', i);
+  const scheme = s.slice(start, i);
+  const lower = scheme.length <= 4 ? scheme.toLowerCase() : '';
+  if (lower === 'sip' || lower === 'sips') return parseSipUriBody(c, s, i + 1, end, lower);
+  if (lower === 'tel') return parseTelBody(s, i + 1, end);
+  return parseOpaque(c, s, scheme, i + 1, end);
+}
+
+function parseOpaque(c: Uint8Array, s: string, scheme: string, i: number, end: number): AbsoluteUri {
   if (i >= end) fail('empty absolute URI', i);
   for (let j = i; j < end; j++) {
-    const c = s.charCodeAt(j);
+    const x = c[j] as number;
     // absoluteURI characters: uric = reserved / unreserved / escaped; never LWS, quotes, angle brackets
     if (
-      c <= 32 ||
-      c >= 127 ||
-      c === 34 ||
-      c === 60 ||
-      c === 62 ||
-      c === 92 ||
-      c === 94 ||
-      c === 96 ||
-      c === 123 ||
-      c === 124 ||
-      c === 125
+      x <= 32 ||
+      x >= 127 ||
+      x === 34 ||
+      x === 60 ||
+      x === 62 ||
+      x === 92 ||
+      x === 94 ||
+      x === 96 ||
+      x === 123 ||
+      x === 124 ||
+      x === 125
     )
       fail('invalid character in absolute URI', j);
   }
   return new AbsoluteUri(scheme.toLowerCase(), s.slice(i, end));
 }
 
-function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sips'): SipUri {
+function parseSipUriBody(c: Uint8Array, s: string, i: number, end: number, scheme: 'sip' | 'sips'): SipUri {
   let user: string | undefined;
   let password: string | undefined;
   // userinfo ends at the first '@' (user, password, params and headers cannot hold an unescaped '@')
-  const at = s.indexOf('@', i);
-  if (at >= 0 && at < end) {
-    const colon = s.indexOf(':', i);
-    const userEnd = colon >= 0 && colon < at ? colon : at;
+  const at = indexOfCode(c, 64, i, end);
+  if (at >= 0) {
+    const colon = indexOfCode(c, 58, i, at);
+    const userEnd = colon >= 0 ? colon : at;
     if (userEnd === i) fail('empty user part', i);
-    const bad = firstBadChar(s, i, userEnd, CHARSET.user);
+    const bad = badCharAt(c, i, userEnd, CHARSET.user);
     if (bad >= 0) fail('invalid character in URI user part', bad);
     user = s.slice(i, userEnd);
     if (userEnd < at) {
-      const pbad = firstBadChar(s, userEnd + 1, at, CHARSET.password);
+      const pbad = badCharAt(c, userEnd + 1, at, CHARSET.password);
       if (pbad >= 0) fail('invalid character in URI password', pbad);
       password = s.slice(userEnd + 1, at);
     }
@@ -254,23 +269,23 @@ function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sip
   }
   // host
   let host: string;
-  if (s.charCodeAt(i) === 91 /* [ */) {
-    const close = s.indexOf(']', i);
-    if (close < 0 || close >= end) fail('IPv6 reference without "]"', i);
+  if (i < end && c[i] === 91 /* [ */) {
+    const close = indexOfCode(c, 93, i, end);
+    if (close < 0) fail('IPv6 reference without "]"', i);
     host = s.slice(i + 1, close);
     if (!isIPv6(host)) fail('invalid IPv6 address', i + 1);
     i = close + 1;
   } else {
     const h0 = i;
-    i = scanHost(s, i, end, false);
+    i = scanHostAt(c, i, end, false);
     host = s.slice(h0, i);
   }
   let port: number | undefined;
-  if (i < end && s.charCodeAt(i) === 58) {
+  if (i < end && c[i] === 58) {
     let j = i + 1;
     let p = 0;
     while (j < end) {
-      const d = s.charCodeAt(j) - 48;
+      const d = (c[j] as number) - 48;
       if (d < 0 || d > 9) break;
       p = p * 10 + d;
       j++;
@@ -280,21 +295,25 @@ function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sip
     i = j;
   }
   const params = new Params();
-  while (i < end && s.charCodeAt(i) === 59) {
+  while (i < end && c[i] === 59) {
     // pname [ "=" pvalue ], paramchar = param-unreserved / unreserved / escaped
     const n0 = i + 1;
     let j = n0;
     let eq = -1;
     while (j < end) {
-      const c = s.charCodeAt(j);
-      if (c === 59 || c === 63) break;
-      if (c === 61 && eq < 0) eq = j;
-      else if (c === 37) {
-        if (j + 2 >= end || !isHexDigit(s.charCodeAt(j + 1)) || !isHexDigit(s.charCodeAt(j + 2))) {
+      const x = c[j] as number;
+      if (((TABLE[x] as number) & PARAM_CHAR) !== 0) {
+        j++;
+        continue;
+      }
+      if (x === 59 || x === 63) break;
+      if (x === 61 && eq < 0) eq = j;
+      else if (x === 37) {
+        if (j + 2 >= end || !isHexCode(c[j + 1] as number) || !isHexCode(c[j + 2] as number)) {
           fail('invalid escape in URI parameter', j);
         }
         j += 2;
-      } else if (!isParamChar(c)) fail('invalid character in URI parameter', j);
+      } else fail('invalid character in URI parameter', j);
       j++;
     }
     const nameEnd = eq < 0 ? j : eq;
@@ -303,21 +322,18 @@ function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sip
     i = j;
   }
   let headers: Array<[string, string]> | undefined;
-  if (i < end && s.charCodeAt(i) === 63) {
+  if (i < end && c[i] === 63) {
     headers = [];
     i++;
     for (;;) {
       let j = i;
       let eq = -1;
-      while (j < end && s.charCodeAt(j) !== 38) {
-        if (s.charCodeAt(j) === 61 && eq < 0) eq = j;
+      while (j < end && c[j] !== 38) {
+        if (c[j] === 61 && eq < 0) eq = j;
         j++;
       }
       if (eq <= i) fail('invalid URI header', i);
-      const bad = Math.max(
-        firstBadChar(s, i, eq, CHARSET.header),
-        firstBadChar(s, eq + 1, j, CHARSET.header),
-      );
+      const bad = Math.max(badCharAt(c, i, eq, CHARSET.header), badCharAt(c, eq + 1, j, CHARSET.header));
       if (bad >= 0) fail('invalid character in URI header', bad);
       headers.push([s.slice(i, eq), s.slice(eq + 1, j)]);
       if (j >= end) break;

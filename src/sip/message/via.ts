@@ -7,9 +7,10 @@
  *   via-params  = via-ttl / via-maddr / via-received / via-branch / response-port / via-extension
  */
 import { SipParseError } from './errors.js';
-import { isHostname, isIPv4, isIPv6, isLws, parseDecimal, scanHost, scanToken, skipLws } from './grammar.js';
-import { parseGenericParams } from './name-addr.js';
+import { isHostname, isIPv4, isIPv6, parseDecimal } from './grammar.js';
+import { parseGenericParamsAt } from './name-addr.js';
 import { Params, sameName } from './params.js';
+import { type Cursor, codesOf, decimalAt, indexOfCode, scanHostAt, scanTokenAt, skipLwsAt } from './scan.js';
 
 /** RFC 3261 magic cookie that starts every compliant branch. */
 export const BRANCH_MAGIC = 'z9hG4bK';
@@ -34,7 +35,7 @@ export class Via {
 
   constructor(init: ViaInit) {
     this.protocol = init.protocol ?? 'SIP/2.0';
-    this.transport = init.transport.toUpperCase();
+    this.transport = upperCase(init.transport);
     this.host = init.host;
     this.port = init.port;
     this.params = init.params ?? new Params();
@@ -99,94 +100,124 @@ export class Via {
   }
 }
 
+/** `s` in upper case; `s` itself when it already is (as the parser's transports are). */
+function upperCase(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if ((x >= 97 && x <= 122) || x > 127) return s.toUpperCase();
+  }
+  return s;
+}
+
 function fail(message: string, offset: number): never {
   throw new SipParseError(message, { offset, header: 'Via' });
 }
 
-function readSlash(s: string, i: number, end: number): number {
-  i = skipLws(s, i, end);
-  if (s.charCodeAt(i) !== 47) fail('expected "/" in Via sent-protocol', i);
-  return skipLws(s, i + 1, end);
+function readSlash(c: Uint8Array, i: number, end: number): number {
+  i = skipLwsAt(c, i, end);
+  if (i >= end || c[i] !== 47) fail('expected "/" in Via sent-protocol', i);
+  return skipLwsAt(c, i + 1, end);
 }
 
 /** Parses one via-parm (one element of a comma-separated Via header). */
 export function parseVia(s: string, start = 0, end = s.length): Via {
-  let i = skipLws(s, start, end);
+  return parseViaAt(codesOf(s, start, end), s, start, end);
+}
+
+/**
+ * @internal {@link parseVia} over the codes `c` of `s` (see scan.ts). With a `cursor`,
+ * s[start, end) is a comma-separated Via value: the via-parm starting at
+ * `start` ends at a ',' outside quotes, and `cursor.end` is set to that ','
+ * (or `end`).
+ */
+export function parseViaAt(c: Uint8Array, s: string, start: number, end: number, cursor?: Cursor): Via {
+  let i = skipLwsAt(c, start, end);
   let protocol = 'SIP/2.0';
   let transport: string;
-  if (s.startsWith('SIP/2.0/', i)) {
-    // the common spelling, without LWS around the slashes
+  if (
+    end - i > 8 &&
+    c[i] === 83 &&
+    c[i + 1] === 73 &&
+    c[i + 2] === 80 &&
+    c[i + 3] === 47 &&
+    c[i + 4] === 50 &&
+    c[i + 5] === 46 &&
+    c[i + 6] === 48 &&
+    c[i + 7] === 47
+  ) {
+    // the common spelling, "SIP/2.0/" without LWS around the slashes
     const t0 = i + 8;
-    i = scanToken(s, t0, end);
+    i = scanTokenAt(c, t0, end);
     if (i === t0) fail('missing transport', t0);
     transport = s.slice(t0, i);
   } else {
     const p0 = i;
-    i = scanToken(s, i, end);
+    i = scanTokenAt(c, i, end);
     if (i === p0) fail('missing protocol name', p0);
     const name = s.slice(p0, i);
-    i = readSlash(s, i, end);
+    i = readSlash(c, i, end);
     const v0 = i;
-    i = scanToken(s, i, end);
+    i = scanTokenAt(c, i, end);
     if (i === v0) fail('missing protocol version', v0);
     const version = s.slice(v0, i);
-    i = readSlash(s, i, end);
+    i = readSlash(c, i, end);
     const t0 = i;
-    i = scanToken(s, i, end);
+    i = scanTokenAt(c, i, end);
     if (i === t0) fail('missing transport', t0);
     transport = s.slice(t0, i);
     if (!(sameName(name, 'SIP') && version === '2.0')) protocol = `${name}/${version}`;
   }
-  if (i >= end || !isLws(s.charCodeAt(i))) fail('expected LWS before sent-by', i);
-  i = skipLws(s, i, end);
+  if (i >= end || (c[i] !== 32 && c[i] !== 9)) fail('expected LWS before sent-by', i);
+  i = skipLwsAt(c, i, end);
   let host: string;
-  if (s.charCodeAt(i) === 91) {
-    // bounded search: the value may be a span of a whole message (many Via lines)
-    let close = i + 1;
-    while (close < end && s.charCodeAt(close) !== 93) close++;
-    if (close >= end) fail('IPv6 reference without "]"', i);
+  if (i < end && c[i] === 91) {
+    const close = indexOfCode(c, 93, i + 1, end);
+    if (close < 0) fail('IPv6 reference without "]"', i);
     host = s.slice(i + 1, close);
     if (!isIPv6(host)) fail('invalid IPv6 address in Via', i + 1);
     i = close + 1;
   } else {
     const h0 = i;
-    i = scanHost(s, i, end, true);
+    i = scanHostAt(c, i, end, true);
     host = s.slice(h0, i);
   }
   let port: number | undefined;
-  let j = skipLws(s, i, end);
-  if (j < end && s.charCodeAt(j) === 58) {
-    j = skipLws(s, j + 1, end);
+  let j = skipLwsAt(c, i, end);
+  if (j < end && c[j] === 58) {
+    j = skipLwsAt(c, j + 1, end);
     const d0 = j;
-    while (j < end && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    const p = parseDecimal(s, d0, j, 65535);
+    while (j < end && (c[j] as number) >= 48 && (c[j] as number) <= 57) j++;
+    const p = decimalAt(c, d0, j, 65535);
     if (p < 0) fail('invalid Via port', d0);
     port = p;
     i = j;
   }
   const params = new Params();
-  parseGenericParams(s, i, end, params);
-  validateViaParams(params);
+  const stop = parseGenericParamsAt(c, s, i, end, params, cursor !== undefined);
+  if (cursor !== undefined) cursor.end = stop;
+  validateViaParams(params, start);
   return new Via({ protocol, transport, host, port, params });
 }
 
-function validateViaParams(params: Params): void {
+/** Checks the parameters with a defined syntax; an error points at the start of the value (`at`). */
+function validateViaParams(params: Params, at: number): void {
   for (let i = 0; i < params.size; i++) {
     const n = params.nameAt(i) as string;
     const v = params.valueAt(i) as string | null;
-    if (sameName(n, 'branch')) {
-      if (v === null || v.length === 0) fail('Via branch needs a value', 0);
-    } else if (sameName(n, 'rport')) {
-      if (v !== null && parseDecimal(v, 0, v.length, 65535) < 0) fail('Via rport must be a port', 0);
+    // (=== first: names are nearly always written in lower case)
+    if (n === 'branch' || sameName(n, 'branch')) {
+      if (v === null || v.length === 0) fail('Via branch needs a value', at);
+    } else if (n === 'rport' || sameName(n, 'rport')) {
+      if (v !== null && parseDecimal(v, 0, v.length, 65535) < 0) fail('Via rport must be a port', at);
     } else if (sameName(n, 'received')) {
-      if (v === null) fail('Via received needs an address', 0);
+      if (v === null) fail('Via received needs an address', at);
       const a = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
-      if (!isIPv4(a) && !isIPv6(a)) fail('Via received must be an IP address', 0);
+      if (!isIPv4(a) && !isIPv6(a)) fail('Via received must be an IP address', at);
     } else if (sameName(n, 'ttl')) {
-      if (v === null || parseDecimal(v, 0, v.length, 255) < 0) fail('Via ttl must be 0-255', 0);
+      if (v === null || parseDecimal(v, 0, v.length, 255) < 0) fail('Via ttl must be 0-255', at);
     } else if (sameName(n, 'maddr')) {
       if (v === null || !(isHostname(v) || isIPv6(v.replace(/^\[|\]$/g, ''))))
-        fail('Via maddr must be a host', 0);
+        fail('Via maddr must be a host', at);
     }
   }
 }
