@@ -1,0 +1,408 @@
+/**
+ * Calls per second through a SIP server on loopback: SIPp's built-in uac → server → SIPp's
+ * built-in uas, a rate ramp per server, Kamailio (Debian's 5.6, a stateful tm proxy:
+ * bench/peers/kamailio-proxy.cfg) beside the switch (a signalling-only B2BUA route to the
+ * uas as a trunk, a CDR per call in SQLite) in the same run with the same SIPp harness.
+ *
+ * A step offers `rate` calls/s for STEP_SEC seconds (SIPp -r, -m = rate × STEP_SEC, -l,
+ * -d CALL_MS, -timeout). It passes when every call succeeded at both SIPp ends, SIPp's
+ * retransmissions (uac + uas) are under 0.1% of the messages SIPp sent, and the achieved
+ * rate is at least 95% of the offered one (SIPp throttles at -l when the server falls
+ * behind). A failing step is run again once (the machine is shared). The ladder doubles
+ * (50, 100, 200 … cps) up to the first failing step, then bisects between the last
+ * passing and the first failing rate (SEARCH_STEPS times, to within 10%). The steps of the
+ * servers alternate (Kamailio's step, then the switch's), so drift from neighbours falls on
+ * both. The clean rate is the highest passing rate.
+ *
+ * CPU: each server runs as a child process tree; /proc utime + stime of the whole tree
+ * (Kamailio's main and workers; the switch's node process with its worker threads) is
+ * read before and after every step: CPU-seconds per 1,000 calls. SIPp's own CPU is
+ * measured too (uac: bash `times`; uas: /proc): a SIPp process near 100% of a core at the
+ * first failing step means the generator, not the server, was the limit, and the report
+ * says so.
+ *
+ * Flags: --peer-only (Kamailio only, for a machine without the switch). Environment:
+ * BENCH_STEP_SEC (5), BENCH_CALL_MS (100), BENCH_MAX_RATE (6400), BENCH_SEARCH_STEPS (3),
+ * BENCH_RATES=100,200 (a fixed list instead of the ladder), BENCH_DEBUG=1.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTool } from '../test/helpers/tools.js';
+import { stopAll } from './lib/children.js';
+import { startKamailio } from './lib/kamailio.js';
+import { freeUdpBlock } from './lib/ports.js';
+import { durationSec, epoch, num, runUacStep, type SippStats, startUas, type Uas } from './lib/sipp-load.js';
+import { SENT_PER_CALL, uacScenario, uasScenario } from './lib/sipp-scenarios.js';
+import { printResult } from './lib/stats.js';
+
+const PEER_ONLY = process.argv.includes('--peer-only');
+const DEBUG = process.env.BENCH_DEBUG === '1';
+const STEP_SEC = Number(process.env.BENCH_STEP_SEC ?? 5);
+const CALL_MS = Number(process.env.BENCH_CALL_MS ?? 100);
+const MAX_RATE = Number(process.env.BENCH_MAX_RATE ?? 6400);
+const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 3);
+const FIXED_RATES = process.env.BENCH_RATES?.split(',').map(Number);
+const LADDER = FIXED_RATES ?? [50, 100, 200, 400, 800, 1600, 3200, 6400, 12800].filter((r) => r <= MAX_RATE);
+/** Retransmissions allowed, as a share of the messages SIPp sent. */
+const RETRANS_LIMIT = 0.001;
+/** The achieved call rate must reach this share of the offered one. */
+const RATE_FLOOR = 0.95;
+/** The whole benchmark stops ramping after this long (every child dies at MAX_BENCH_SEC + 60 s). */
+const MAX_BENCH_SEC = 15 * 60;
+/** A SIPp process at this share of one core is taken as the limit. */
+const SATURATED = 0.9;
+
+const started = Date.now();
+const elapsedSec = () => (Date.now() - started) / 1000;
+
+/** nice -5 for SIPp when the system allows it: the generator should not be what falls behind. */
+const NICE = (() => {
+  try {
+    execFileSync('nice', ['-n', '-5', 'true'], { stdio: 'ignore' });
+    return -5;
+  } catch {
+    return undefined;
+  }
+})();
+
+/** SIPp tuning for high rates: more messages and calls per event-loop pass, bigger socket buffers. */
+const SIPP_TUNING = ['-max_recv_loops', '5000', '-max_sched_loops', '5000', '-buff_size', String(4 << 20)];
+
+// ---- one server under test ---------------------------------------------------------------
+
+interface Server {
+  /** Shown in the tables and the RESULT line. */
+  name: string;
+  /** host:port the uac calls. */
+  target: string;
+  uas: Uas;
+  /** CPU seconds of the server's process tree so far. */
+  cpuSec(): number;
+  alive(): boolean;
+  /** Its output, for a failure report. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+interface Step {
+  rate: number;
+  calls: number;
+  ok: number;
+  failed: number;
+  retrans: number;
+  retransShare: number;
+  achieved: number;
+  serverCpu: number;
+  wall: number;
+  uacCpu: number;
+  uasCpu: number;
+  pass: boolean;
+  why: string;
+  attempt: number;
+}
+
+/** The ladder, then bisection between the last passing and the first failing rate. */
+class Ramp {
+  lastPass = 0;
+  firstFail = Number.POSITIVE_INFINITY;
+  readonly steps: Step[] = [];
+  done = false;
+  private rung = 0;
+  private searchLeft = SEARCH_STEPS;
+  private phase: 'ladder' | 'search' | 'fixed' = FIXED_RATES ? 'fixed' : 'ladder';
+
+  next(): number | undefined {
+    if (this.done) return undefined;
+    if (this.phase !== 'search') return LADDER[this.rung];
+    if (this.lastPass === 0 || this.searchLeft <= 0) return undefined;
+    const lo = this.lastPass;
+    const hi = this.firstFail;
+    if (hi - lo <= Math.max(10, lo * 0.1)) return undefined;
+    const mid = (lo + hi) / 2;
+    const unit = mid >= 1000 ? 50 : 10;
+    return Math.round(mid / unit) * unit;
+  }
+
+  record(rate: number, pass: boolean): void {
+    if (pass) this.lastPass = Math.max(this.lastPass, rate);
+    else this.firstFail = Math.min(this.firstFail, rate);
+    if (this.phase === 'fixed') this.rung++;
+    else if (this.phase === 'ladder') {
+      if (pass) this.rung++;
+      else this.phase = 'search';
+    } else this.searchLeft--;
+  }
+}
+
+async function runStep(server: Server, port: number, dir: string, rate: number, attempt: number) {
+  const calls = Math.max(200, Math.round(rate * STEP_SEC));
+  const limit = Math.max(200, rate * 2);
+  const timeoutSec = Math.ceil(calls / rate) + 20;
+  const cpu0 = server.cpuSec();
+  const uas0 = await server.uas.statsAfter(0);
+  const uasCpu0 = server.uas.cpuSec();
+  const r = await runUacStep({
+    sipp: SIPP,
+    dir,
+    port,
+    mediaPort: port + 2,
+    controlPort: port + 6,
+    scenario: { name: 'uac', xml: uacScenario() },
+    extraArgs: ['-d', String(CALL_MS), '-s', '5550100', ...SIPP_TUNING],
+    remote: server.target,
+    rate,
+    calls,
+    limit,
+    timeoutSec,
+    tag: `${rate}-${attempt}`,
+    ...(NICE !== undefined ? { nice: NICE } : {}),
+  });
+  const cpu1 = server.cpuSec();
+  const uasCpu1 = server.uas.cpuSec();
+  const endEpoch = epoch(r.stats, 'CurrentTime');
+  const uas1 = await server.uas.statsAfter(Number.isFinite(endEpoch) ? endEpoch : Date.now() / 1000);
+  const d = (key: string) => num(uas1, key) - num(uas0, key);
+  const ok = num(r.stats, 'SuccessfulCall(C)');
+  const failed = num(r.stats, 'FailedCall(C)') + d('FailedCall(C)');
+  const created = num(r.stats, 'OutgoingCall(C)');
+  const retrans = num(r.stats, 'Retransmissions(C)') + d('Retransmissions(C)');
+  const retransShare = retrans / Math.max(1, SENT_PER_CALL * created);
+  const span = epoch(r.stats, 'CurrentTime') - epoch(r.stats, 'StartTime');
+  const creating = span - durationSec(r.stats, 'CallLength(C)');
+  const achieved = creating > 0 ? created / Math.max(creating, (created - 1) / rate) : 0;
+  const reasons: string[] = [];
+  if (!server.alive()) reasons.push('server died');
+  if (ok < calls) reasons.push(`${calls - ok} calls not completed`);
+  if (failed > 0) reasons.push(`${failed} failed`);
+  if (retransShare >= RETRANS_LIMIT) reasons.push(`retransmissions ${(retransShare * 100).toFixed(2)}%`);
+  if (achieved < rate * RATE_FLOOR) reasons.push(`achieved ${achieved.toFixed(0)} cps`);
+  if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code}`);
+  const step: Step = {
+    rate,
+    calls,
+    ok,
+    failed,
+    retrans,
+    retransShare,
+    achieved,
+    serverCpu: cpu1 - cpu0,
+    wall: r.wallSec,
+    uacCpu: r.cpuSec,
+    uasCpu: uasCpu1 - uasCpu0,
+    pass: reasons.length === 0,
+    why: reasons.join('; '),
+    attempt,
+  };
+  if (DEBUG && !step.pass) process.stderr.write(`[${server.name} ${rate}] ${r.errors.slice(0, 2000)}\n`);
+  return step;
+}
+
+// ---- the servers -------------------------------------------------------------------------
+
+const SIPP = ensureTool('sipp', 'sip-tester');
+const work = mkdtempSync(join(tmpdir(), 'strowger-cps-'));
+
+async function kamailioServer(): Promise<Server> {
+  const base = await freeUdpBlock(16);
+  const uas = await startUas({
+    sipp: SIPP,
+    dir: join(work, 'kamailio'),
+    port: base,
+    mediaPort: base + 2,
+    controlPort: base + 6,
+    scenario: { name: 'uas', xml: uasScenario() },
+    extraArgs: SIPP_TUNING,
+    maxSeconds: MAX_BENCH_SEC + 60,
+    ...(NICE !== undefined ? { nice: NICE } : {}),
+  });
+  const k = await startKamailio({
+    port: base + 8,
+    uasUri: `sip:127.0.0.1:${base}`,
+    dir: join(work, 'kamailio', 'run'),
+    maxSeconds: MAX_BENCH_SEC + 60,
+  });
+  return {
+    name: `kamailio ${k.version} tm`,
+    target: `127.0.0.1:${base + 8}`,
+    uas,
+    cpuSec: () => k.cpuSec(),
+    alive: () => !k.child.done,
+    output: () => k.child.output(),
+    stop: async () => {
+      await k.stop();
+      await uas.child.stop();
+    },
+  };
+}
+
+// ---- report ------------------------------------------------------------------------------
+
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+
+function table(name: string, steps: readonly Step[]): string {
+  const head = [
+    'rate',
+    'calls',
+    'ok',
+    'failed',
+    'retrans',
+    'achieved',
+    'server CPU s',
+    'CPU s/1k',
+    'server CPU',
+    'uac CPU',
+    'uas CPU',
+    'result',
+  ];
+  const rows = steps.map((s) => [
+    String(s.rate),
+    String(s.calls),
+    String(s.ok),
+    String(s.failed),
+    `${s.retrans} (${(s.retransShare * 100).toFixed(3)}%)`,
+    s.achieved.toFixed(0),
+    s.serverCpu.toFixed(2),
+    ((s.serverCpu / Math.max(1, s.ok)) * 1000).toFixed(3),
+    pct(s.serverCpu / s.wall),
+    pct(s.uacCpu / s.wall),
+    pct(s.uasCpu / s.wall),
+    s.pass ? 'pass' : `FAIL${s.attempt > 1 ? ' (again)' : ''}: ${s.why}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i] as number)).join('  ');
+  return [`${name}`, line(head), ...rows.map(line)].join('\n');
+}
+
+interface Summary {
+  clean: number;
+  /** CPU-seconds per 1,000 calls at the clean rate's step. */
+  cpuPer1k: number;
+  /** What limited the ramp, in words. */
+  limit: string;
+}
+
+function summarize(steps: readonly Step[]): Summary {
+  const passing = steps.filter((s) => s.pass);
+  const clean = passing.reduce((m, s) => Math.max(m, s.rate), 0);
+  const at = passing.filter((s) => s.rate === clean).pop();
+  const cpuPer1k = at ? (at.serverCpu / at.ok) * 1000 : Number.NaN;
+  const failing = steps.filter((s) => !s.pass && s.rate > clean);
+  const firstFail = failing.sort((a, b) => a.rate - b.rate)[0];
+  let limit = 'no failing step (the ladder ended)';
+  if (firstFail) {
+    const uac = firstFail.uacCpu / firstFail.wall;
+    const uas = firstFail.uasCpu / firstFail.wall;
+    const srv = firstFail.serverCpu / firstFail.wall;
+    if (uac >= SATURATED || uas >= SATURATED)
+      limit = `SIPp saturated first at ${firstFail.rate} cps (uac ${pct(uac)}, uas ${pct(uas)} of a core; server ${pct(srv)}): the clean rate is a lower bound`;
+    else
+      limit = `server limit at ${firstFail.rate} cps (server ${pct(srv)}, uac ${pct(uac)}, uas ${pct(uas)}): ${firstFail.why}`;
+  }
+  return { clean, cpuPer1k, limit };
+}
+
+/** CPU s/1k calls at `rate` (the median over that rate's passing steps). */
+function cpuAt(steps: readonly Step[], rate: number): number {
+  const xs = steps.filter((s) => s.pass && s.rate === rate).map((s) => (s.serverCpu / s.ok) * 1000);
+  return xs.length ? (xs.sort((a, b) => a - b)[xs.length >> 1] as number) : Number.NaN;
+}
+
+// ---- main --------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  process.stdout.write(
+    `cps: ${cores} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}; steps of ${STEP_SEC} s, calls of ${CALL_MS} ms, SIPp ${NICE !== undefined ? 'at nice -5' : 'at normal priority'}\n`,
+  );
+  if (!PEER_ONLY) {
+    throw new Error(
+      'the switch (createSwitch in src/api) is not in this checkout yet: run `npm run bench -- cps --peer-only`',
+    );
+  }
+  const servers: { server: Server; ramp: Ramp; uacPort: number }[] = [];
+  const k = await kamailioServer();
+  servers.push({ server: k, ramp: new Ramp(), uacPort: await freeUdpBlock(8) });
+
+  let truncated = false;
+  for (;;) {
+    let any = false;
+    for (const s of servers) {
+      const rate = s.ramp.next();
+      if (rate === undefined) continue;
+      if (elapsedSec() > MAX_BENCH_SEC) {
+        truncated = true;
+        break;
+      }
+      any = true;
+      let step = await runStep(s.server, s.uacPort, join(work, 'steps'), rate, 1);
+      if (DEBUG) process.stderr.write(`${s.server.name} ${rate}: ${step.pass ? 'pass' : step.why}\n`);
+      if (!step.pass && s.server.alive()) {
+        s.ramp.steps.push(step);
+        await new Promise((r) => setTimeout(r, 2000));
+        step = await runStep(s.server, s.uacPort, join(work, 'steps'), rate, 2);
+      }
+      s.ramp.steps.push(step);
+      s.ramp.record(rate, step.pass);
+      if (!s.server.alive()) {
+        s.ramp.done = true;
+        process.stderr.write(`${s.server.name} died:\n${s.server.output().slice(-3000)}\n`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!any || truncated) break;
+  }
+
+  for (const s of servers) process.stdout.write(`\n${table(s.server.name, s.ramp.steps)}\n`);
+  const sums = servers.map((s) => ({ name: s.server.name, steps: s.ramp.steps, ...summarize(s.ramp.steps) }));
+  process.stdout.write('\n');
+  for (const s of sums)
+    process.stdout.write(
+      `${s.name}: clean rate ${s.clean} cps, ${s.cpuPer1k.toFixed(3)} CPU-s per 1,000 calls there; ${s.limit}\n`,
+    );
+  if (truncated) process.stdout.write(`(stopped after ${MAX_BENCH_SEC} s: the ramp is incomplete)\n`);
+  const peer = sums[0] as (typeof sums)[number];
+  const ours = sums[1];
+  if (!ours) {
+    printResult({
+      name: 'cps-peer-only',
+      value: peer.clean,
+      unit: 'calls/s',
+      peer: 'kamailio 5.6 tm',
+      peerValue: peer.clean,
+      ratio: 1,
+      peerCpuSecPer1kCalls: round(peer.cpuPer1k),
+      note: 'peer only: the switch was not measured',
+    });
+    return;
+  }
+  const common = Math.min(ours.clean, peer.clean);
+  printResult({
+    name: 'cps',
+    value: ours.clean,
+    unit: 'calls/s',
+    peer: 'kamailio 5.6 tm',
+    peerValue: peer.clean,
+    ratio: round(ours.clean / Math.max(1, peer.clean)),
+    cpuSecPer1kCalls: round(ours.cpuPer1k),
+    peerCpuSecPer1kCalls: round(peer.cpuPer1k),
+    commonRate: common,
+    cpuSecPer1kCallsAtCommon: round(cpuAt(ours.steps, common)),
+    peerCpuSecPer1kCallsAtCommon: round(cpuAt(peer.steps, common)),
+  });
+}
+
+const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : x);
+
+try {
+  await main();
+} finally {
+  await stopAll();
+  if (!DEBUG) rmSync(work, { recursive: true, force: true });
+}
