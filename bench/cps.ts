@@ -34,7 +34,7 @@ import { ensureTool } from '../test/helpers/tools.js';
 import { stopAll } from './lib/children.js';
 import { startKamailio } from './lib/kamailio.js';
 import { freeUdpBlock } from './lib/ports.js';
-import { durationSec, epoch, num, runUacStep, type SippStats, startUas, type Uas } from './lib/sipp-load.js';
+import { durationSec, epoch, num, runUacStep, startUas, type Uas } from './lib/sipp-load.js';
 import { SENT_PER_CALL, uacScenario, uasScenario } from './lib/sipp-scenarios.js';
 import { printResult } from './lib/stats.js';
 
@@ -134,6 +134,22 @@ class Ramp {
       if (pass) this.rung++;
       else this.phase = 'search';
     } else this.searchLeft--;
+  }
+}
+
+/**
+ * Waits (up to 30 s) until the uas holds no call and the server's CPU use is under 10% of
+ * a core: a failed step leaves transactions and retransmissions behind that would
+ * otherwise fall on the next step.
+ */
+async function settle(server: Server): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end && server.alive()) {
+    const c0 = server.cpuSec();
+    await new Promise((r) => setTimeout(r, 500));
+    const busy = (server.cpuSec() - c0) / 0.5;
+    const calls = num(await server.uas.statsAfter(0), 'CurrentCall');
+    if (busy < 0.1 && calls === 0) return;
   }
 }
 
@@ -240,6 +256,9 @@ async function kamailioServer(): Promise<Server> {
 
 // ---- report ------------------------------------------------------------------------------
 
+/** Seconds of offered load in a step: CPU shares are taken over these (a failed step's tail of timeouts would dilute them). */
+const offered = (s: Step) => s.calls / s.rate;
+
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
 function table(name: string, steps: readonly Step[]): string {
@@ -252,9 +271,9 @@ function table(name: string, steps: readonly Step[]): string {
     'achieved',
     'server CPU s',
     'CPU s/1k',
-    'server CPU',
-    'uac CPU',
-    'uas CPU',
+    'server %',
+    'uac %',
+    'uas %',
     'result',
   ];
   const rows = steps.map((s) => [
@@ -266,9 +285,9 @@ function table(name: string, steps: readonly Step[]): string {
     s.achieved.toFixed(0),
     s.serverCpu.toFixed(2),
     ((s.serverCpu / Math.max(1, s.ok)) * 1000).toFixed(3),
-    pct(s.serverCpu / s.wall),
-    pct(s.uacCpu / s.wall),
-    pct(s.uasCpu / s.wall),
+    pct(s.serverCpu / offered(s)),
+    pct(s.uacCpu / offered(s)),
+    pct(s.uasCpu / offered(s)),
     s.pass ? 'pass' : `FAIL${s.attempt > 1 ? ' (again)' : ''}: ${s.why}`,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
@@ -289,17 +308,20 @@ function summarize(steps: readonly Step[]): Summary {
   const clean = passing.reduce((m, s) => Math.max(m, s.rate), 0);
   const at = passing.filter((s) => s.rate === clean).pop();
   const cpuPer1k = at ? (at.serverCpu / at.ok) * 1000 : Number.NaN;
-  const failing = steps.filter((s) => !s.pass && s.rate > clean);
-  const firstFail = failing.sort((a, b) => a.rate - b.rate)[0];
+  const failRate = Math.min(...steps.filter((s) => !s.pass && s.rate > clean).map((s) => s.rate));
+  const attempts = steps.filter((s) => s.rate === failRate);
   let limit = 'no failing step (the ladder ended)';
-  if (firstFail) {
-    const uac = firstFail.uacCpu / firstFail.wall;
-    const uas = firstFail.uasCpu / firstFail.wall;
-    const srv = firstFail.serverCpu / firstFail.wall;
+  if (attempts.length > 0) {
+    // the busiest attempt tells who ran out: a collapsed one spends its time waiting
+    const share = (f: (s: Step) => number) => Math.max(...attempts.map((s) => f(s) / offered(s)));
+    const uac = share((s) => s.uacCpu);
+    const uas = share((s) => s.uasCpu);
+    const srv = share((s) => s.serverCpu);
+    const why = (attempts[attempts.length - 1] as Step).why;
     if (uac >= SATURATED || uas >= SATURATED)
-      limit = `SIPp saturated first at ${firstFail.rate} cps (uac ${pct(uac)}, uas ${pct(uas)} of a core; server ${pct(srv)}): the clean rate is a lower bound`;
+      limit = `SIPp saturated first at ${failRate} cps (uac ${pct(uac)}, uas ${pct(uas)} of a core; server ${pct(srv)}): the clean rate is a lower bound`;
     else
-      limit = `server limit at ${firstFail.rate} cps (server ${pct(srv)}, uac ${pct(uac)}, uas ${pct(uas)}): ${firstFail.why}`;
+      limit = `first failing rate ${failRate} cps (CPU per offered second: server ${pct(srv)}, uac ${pct(uac)}, uas ${pct(uas)}): ${why}`;
   }
   return { clean, cpuPer1k, limit };
 }
@@ -345,7 +367,7 @@ async function main(): Promise<void> {
       if (DEBUG) process.stderr.write(`${s.server.name} ${rate}: ${step.pass ? 'pass' : step.why}\n`);
       if (!step.pass && s.server.alive()) {
         s.ramp.steps.push(step);
-        await new Promise((r) => setTimeout(r, 2000));
+        await settle(s.server);
         step = await runStep(s.server, s.uacPort, join(work, 'steps'), rate, 2);
       }
       s.ramp.steps.push(step);
@@ -354,7 +376,7 @@ async function main(): Promise<void> {
         s.ramp.done = true;
         process.stderr.write(`${s.server.name} died:\n${s.server.output().slice(-3000)}\n`);
       }
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(s.server);
     }
     if (!any || truncated) break;
   }
