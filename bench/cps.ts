@@ -79,8 +79,12 @@ interface Server {
   /** host:port the uac calls. */
   target: string;
   uas: Uas;
+  /** The SIPp uac's SIP port for this server (the switch knows it as a trunk). */
+  uacPort: number;
   /** CPU seconds of the server's process tree so far. */
   cpuSec(): number;
+  /** CDRs written so far, once no call is in progress (waits up to 10 s); absent for a proxy. */
+  cdrs?(): Promise<number>;
   alive(): boolean;
   /** Its output, for a failure report. */
   output(): string;
@@ -99,6 +103,8 @@ interface Step {
   wall: number;
   uacCpu: number;
   uasCpu: number;
+  /** CDRs written during the step (the switch), or undefined. */
+  cdrs: number | undefined;
   pass: boolean;
   why: string;
   attempt: number;
@@ -153,13 +159,15 @@ async function settle(server: Server): Promise<void> {
   }
 }
 
-async function runStep(server: Server, port: number, dir: string, rate: number, attempt: number) {
+async function runStep(server: Server, dir: string, rate: number, attempt: number) {
+  const port = server.uacPort;
   const calls = Math.max(200, Math.round(rate * STEP_SEC));
   const limit = Math.max(200, rate * 2);
   const timeoutSec = Math.ceil(calls / rate) + 20;
   const cpu0 = server.cpuSec();
   const uas0 = await server.uas.statsAfter(0);
   const uasCpu0 = server.uas.cpuSec();
+  const cdr0 = await server.cdrs?.();
   const r = await runUacStep({
     sipp: SIPP,
     dir,
@@ -181,6 +189,8 @@ async function runStep(server: Server, port: number, dir: string, rate: number, 
   const endEpoch = epoch(r.stats, 'CurrentTime');
   const uas1 = await server.uas.statsAfter(Number.isFinite(endEpoch) ? endEpoch : Date.now() / 1000);
   const d = (key: string) => num(uas1, key) - num(uas0, key);
+  const cdr1 = await server.cdrs?.();
+  const cdrs = cdr0 !== undefined && cdr1 !== undefined ? cdr1 - cdr0 : undefined;
   const ok = num(r.stats, 'SuccessfulCall(C)');
   const failed = num(r.stats, 'FailedCall(C)') + d('FailedCall(C)');
   const created = num(r.stats, 'OutgoingCall(C)');
@@ -195,6 +205,7 @@ async function runStep(server: Server, port: number, dir: string, rate: number, 
   if (failed > 0) reasons.push(`${failed} failed`);
   if (retransShare >= RETRANS_LIMIT) reasons.push(`retransmissions ${(retransShare * 100).toFixed(2)}%`);
   if (achieved < rate * RATE_FLOOR) reasons.push(`achieved ${achieved.toFixed(0)} cps`);
+  if (cdrs !== undefined && cdrs !== created) reasons.push(`${cdrs} CDRs for ${created} calls`);
   if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code}`);
   const step: Step = {
     rate,
@@ -208,6 +219,7 @@ async function runStep(server: Server, port: number, dir: string, rate: number, 
     wall: r.wallSec,
     uacCpu: r.cpuSec,
     uasCpu: uasCpu1 - uasCpu0,
+    cdrs,
     pass: reasons.length === 0,
     why: reasons.join('; '),
     attempt,
@@ -222,7 +234,7 @@ const SIPP = ensureTool('sipp', 'sip-tester');
 const work = mkdtempSync(join(tmpdir(), 'strowger-cps-'));
 
 async function kamailioServer(): Promise<Server> {
-  const base = await freeUdpBlock(16);
+  const base = await freeUdpBlock(20);
   const uas = await startUas({
     sipp: SIPP,
     dir: join(work, 'kamailio'),
@@ -244,6 +256,7 @@ async function kamailioServer(): Promise<Server> {
     name: `kamailio ${k.version} tm`,
     target: `127.0.0.1:${base + 8}`,
     uas,
+    uacPort: base + 10,
     cpuSec: () => k.cpuSec(),
     alive: () => !k.child.done,
     output: () => k.child.output(),
@@ -251,6 +264,239 @@ async function kamailioServer(): Promise<Server> {
       await k.stop();
       await uas.child.stop();
     },
+  };
+}
+
+/** The switch: a signalling-only B2BUA route from the uac trunk to the uas trunk, a CDR per call. */
+async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
+  const base = await freeUdpBlock(20);
+  const uas = await startUas({
+    sipp: SIPP,
+    dir: join(work, 'switch'),
+    port: base,
+    mediaPort: base + 2,
+    controlPort: base + 6,
+    scenario: { name: 'uas', xml: uasScenario() },
+    extraArgs: SIPP_TUNING,
+    maxSeconds: MAX_BENCH_SEC + 60,
+    ...(NICE !== undefined ? { nice: NICE } : {}),
+  });
+  const proc = await startSwitch({
+    port: base + 8,
+    uacPort: base + 10,
+    uasPort: base,
+    signallingOnly: true,
+    dir: join(work, 'switch', 'run'),
+    maxSeconds: MAX_BENCH_SEC + 60,
+  });
+  return {
+    name: 'strowger b2bua',
+    target: `127.0.0.1:${base + 8}`,
+    uas,
+    uacPort: base + 10,
+    proc,
+    cpuSec: () => proc.cpuSec(),
+    async cdrs() {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const st = proc.stats();
+        // stats are written every 500 ms: take one written after the calls were over
+        if ((st && st.active === 0 && st.at > Date.now() - 400) || Date.now() > end) return st?.cdrs ?? 0;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    alive: () => !proc.child.done,
+    output: () => proc.child.output(),
+    stop: async () => {
+      await proc.stop();
+      await uas.child.stop();
+    },
+  };
+}
+
+// ---- media anchored: 500 concurrent G.711 calls --------------------------------------------
+
+const MEDIA_CALLS = Number(process.env.BENCH_MEDIA_CALLS ?? 500);
+const MEDIA_CPS = 10;
+const MEDIA_HOLD_MS = Number(process.env.BENCH_MEDIA_HOLD_MS ?? 60_000);
+/** RTP packets per second per direction of a 20 ms G.711 stream. */
+const PPS = 50;
+
+interface MediaResult {
+  calls: number;
+  ok: number;
+  failed: number;
+  /** Most calls up at once at the uac. */
+  maxConcurrent: number;
+  /** Seconds with all MEDIA_CALLS up (the plateau). */
+  plateauSec: number;
+  /** Media endpoints in the engine during the plateau (2 per call). */
+  endpoints: number;
+  /** Packets relayed per second on the plateau, and what 2 × 50 per call would be. */
+  relayedPps: number;
+  expectedPps: number;
+  /** CPU (cores) of the switch, SIPp uac (signalling + RTP), SIPp uas (signalling + echo) on the plateau. */
+  switchCores: number;
+  uacCores: number;
+  uasCores: number;
+  lateTicks: number;
+  maxLagMs: number;
+  cdrs: Record<string, number>;
+  pass: boolean;
+  why: string;
+}
+
+/** A G.711 µ-law WAV (1 s of a 440 Hz tone) for SIPp's rtp_stream. */
+function toneWav(file: string): void {
+  const n = 8000;
+  const data = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) data[i] = linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + n, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(7, 20); // WAVE_FORMAT_MULAW
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(8000, 28);
+  h.writeUInt16LE(1, 32);
+  h.writeUInt16LE(8, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(n, 40);
+  writeFileSync(file, Buffer.concat([h, data]));
+}
+
+/**
+ * MEDIA_CALLS calls at MEDIA_CPS new calls a second, each held MEDIA_HOLD_MS, through the
+ * switch with media anchored in its workers: the uac streams G.711 (SIPp rtp_stream, 20 ms
+ * packets) and the uas echoes it (-rtp_echo), so every call carries 50 packets/s each way
+ * through the engine. Sampled every second: calls up at the uac, the engine's endpoints
+ * and relayed packets, CPU of the switch and of both SIPp processes.
+ */
+async function mediaRun(): Promise<MediaResult> {
+  const dir = join(work, 'media');
+  mkdirSync(dir, { recursive: true });
+  const wav = join(dir, 'tone.wav');
+  toneWav(wav);
+  const base = await freeUdpBlock(20);
+  const rtpBase = await freeUdpBlock(8, 30_000, 50_000);
+  const uas = await startUas({
+    sipp: SIPP,
+    dir,
+    port: base,
+    mediaPort: base + 2,
+    controlPort: base + 6,
+    scenario: { name: 'uas-media', xml: uasScenario() },
+    extraArgs: [...SIPP_TUNING, '-rtp_echo'],
+    maxSeconds: MAX_BENCH_SEC + 60,
+    ...(NICE !== undefined ? { nice: NICE } : {}),
+  });
+  const sw = await startSwitch({
+    port: base + 8,
+    uacPort: base + 10,
+    uasPort: base,
+    signallingOnly: false,
+    rtpPorts: { min: rtpBase, max: rtpBase + MEDIA_CALLS * 8 + 99 },
+    dir: join(dir, 'switch'),
+    maxSeconds: MAX_BENCH_SEC + 60,
+  });
+  const total = Math.round(MEDIA_CALLS * 1.2);
+  const runSec = Math.ceil(MEDIA_HOLD_MS / 1000 + total / MEDIA_CPS) + 30;
+  const uac = startUac({
+    sipp: SIPP,
+    dir,
+    port: base + 10,
+    mediaPort: base + 12,
+    controlPort: base + 16,
+    scenario: { name: 'uac-media', xml: uacScenario({ rtpFile: wav }) },
+    extraArgs: ['-d', String(MEDIA_HOLD_MS), '-s', '5550100', '-rtp_threadtasks', '100', ...SIPP_TUNING],
+    remote: `127.0.0.1:${base + 8}`,
+    rate: MEDIA_CPS,
+    calls: total,
+    limit: MEDIA_CALLS,
+    timeoutSec: runSec,
+    tag: 'media',
+    ...(NICE !== undefined ? { nice: NICE } : {}),
+  });
+  interface Sample {
+    t: number;
+    up: number;
+    endpoints: number;
+    relayed: number;
+    lateTicks: number;
+    maxLagMs: number;
+    sw: number;
+    uac: number;
+    uas: number;
+  }
+  const samples: Sample[] = [];
+  let finished = false;
+  const done = uac.done.then((r) => {
+    finished = true;
+    return r;
+  });
+  while (!finished) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const st = sw.stats();
+    samples.push({
+      t: performance.now() / 1000,
+      up: num(readSippStats(uac.statFile), 'CurrentCall'),
+      endpoints: st?.engine?.endpoints ?? 0,
+      relayed: st?.engine?.relayedPackets ?? 0,
+      lateTicks: st?.engine?.lateTicks ?? 0,
+      maxLagMs: st?.engine?.maxLagMs ?? 0,
+      sw: sw.cpuSec(),
+      uac: treeCpuSeconds(uac.child.pid),
+      uas: uas.cpuSec(),
+    });
+  }
+  const r = await done;
+  await sw.stop();
+  await uas.child.stop();
+  const cdrs = await sw.cdrCounts();
+  // the plateau: consecutive samples with every call up
+  const full = samples.filter((x) => x.up >= MEDIA_CALLS);
+  const first = full[0];
+  const last = full[full.length - 1];
+  const span = first && last ? last.t - first.t : 0;
+  const per = (f: (x: Sample) => number) => (first && last && span > 0 ? (f(last) - f(first)) / span : 0);
+  const ok = num(r.stats, 'SuccessfulCall(C)');
+  const failed = num(r.stats, 'FailedCall(C)');
+  const created = num(r.stats, 'OutgoingCall(C)');
+  const maxConcurrent = Math.max(0, ...samples.map((x) => x.up));
+  const expectedPps = MEDIA_CALLS * 2 * PPS;
+  const relayedPps = per((x) => x.relayed);
+  const endpoints = full.length ? Math.min(...full.map((x) => x.endpoints)) : 0;
+  const reasons: string[] = [];
+  if (ok < total) reasons.push(`${total - ok} of ${total} calls not completed`);
+  if (failed > 0) reasons.push(`${failed} failed`);
+  if (maxConcurrent < MEDIA_CALLS) reasons.push(`only ${maxConcurrent} calls up at once`);
+  if (span < 5) reasons.push(`all ${MEDIA_CALLS} up for ${span.toFixed(0)} s only`);
+  if (endpoints < MEDIA_CALLS * 2) reasons.push(`${endpoints} media endpoints for ${MEDIA_CALLS} calls`);
+  if (relayedPps < expectedPps * 0.95)
+    reasons.push(`relayed ${relayedPps.toFixed(0)} packets/s of ${expectedPps} expected`);
+  const cdrTotal = Object.values(cdrs).reduce((a, b) => a + b, 0);
+  if (cdrTotal !== created) reasons.push(`${cdrTotal} CDRs for ${created} calls`);
+  if (DEBUG && reasons.length) process.stderr.write(`[media] ${r.errors.slice(0, 2000)}\n`);
+  return {
+    calls: total,
+    ok,
+    failed,
+    maxConcurrent,
+    plateauSec: span,
+    endpoints,
+    relayedPps,
+    expectedPps,
+    switchCores: per((x) => x.sw),
+    uacCores: per((x) => x.uac),
+    uasCores: per((x) => x.uas),
+    lateTicks: last && first ? last.lateTicks - first.lateTicks : 0,
+    maxLagMs: last?.maxLagMs ?? 0,
+    cdrs,
+    pass: reasons.length === 0,
+    why: reasons.join('; '),
   };
 }
 

@@ -123,8 +123,21 @@ function parseTimes(text: string): number {
   return t;
 }
 
+export interface RunningUac {
+  child: Child;
+  /** SIPp's statistics file (a row a second). */
+  statFile: string;
+  /** Resolves when SIPp has exited. */
+  done: Promise<UacResult>;
+}
+
 /** Runs one uac step to its end and returns SIPp's final statistics and CPU time. */
-export async function runUacStep(o: UacStep): Promise<UacResult> {
+export function runUacStep(o: UacStep): Promise<UacResult> {
+  return startUac(o).done;
+}
+
+/** Starts a uac run; `done` resolves with SIPp's final statistics and CPU time. */
+export function startUac(o: UacStep): RunningUac {
   mkdirSync(o.dir, { recursive: true });
   const statFile = join(o.dir, `uac-${o.tag}.csv`);
   const errFile = join(o.dir, `uac-${o.tag}.err`);
@@ -150,15 +163,17 @@ export async function runUacStep(o: UacStep): Promise<UacResult> {
     cwd: o.dir,
     ...(o.nice !== undefined ? { nice: o.nice } : {}),
   });
-  const code = await child.exited;
-  const wallSec = (performance.now() - t0) / 1000;
-  let errors = '';
-  try {
-    errors = readFileSync(errFile, 'utf8').trim();
-  } catch {
-    // none
-  }
-  return { code, stats: readSippStats(statFile), cpuSec: parseTimes(child.output()), wallSec, errors };
+  const done = child.exited.then((code) => {
+    const wallSec = (performance.now() - t0) / 1000;
+    let errors = '';
+    try {
+      errors = readFileSync(errFile, 'utf8').trim();
+    } catch {
+      // none
+    }
+    return { code, stats: readSippStats(statFile), cpuSec: parseTimes(child.output()), wallSec, errors };
+  });
+  return { child, statFile, done };
 }
 
 export interface Uas {

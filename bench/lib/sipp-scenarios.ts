@@ -8,9 +8,9 @@
  *   worker processes (Kamailio's UDP children) may relay a 180 after the 200 that
  *   followed it, which SIPp's uac counts as a failed call, and SIPp re-sends only the
  *   last message it sent when a request is retransmitted to it (see uasScenario);
- * - the SDP is G.711 µ-law on SIPp's media port, or with `rtp` a per-call port
- *   ([auto_media_port]) and an RTP stream of a G.711 file played in a loop for the
- *   media-anchored run.
+ * - the SDP is G.711 µ-law on SIPp's media port; with `rtpFile` the uac also streams that
+ *   G.711 file (looped, 20 ms packets) for the media-anchored run. SIPp 3.6 sends every
+ *   call's stream from its one media socket, so all calls name that port in their SDP.
  * SIPp sends five messages per call (uac INVITE ACK BYE; uas 200 200): the retransmission
  * share is counted against those.
  */
@@ -24,7 +24,6 @@ export interface UacScenarioOptions {
 }
 
 export function uacScenario(o: UacScenarioOptions = {}): string {
-  const media = o.rtpFile ? '[auto_media_port]' : '[media_port]';
   const play = o.rtpFile
     ? `
   <nop>
@@ -62,7 +61,7 @@ export function uacScenario(o: UacScenarioOptions = {}): string {
       s=-
       c=IN IP[media_ip_type] [media_ip]
       t=0 0
-      m=audio ${media} RTP/AVP 0
+      m=audio [media_port] RTP/AVP 0
       a=rtpmap:0 PCMU/8000
       a=ptime:20
 
