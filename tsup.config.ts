@@ -8,6 +8,7 @@ export default defineConfig({
     rtp: 'src/rtp/index.ts',
     media: 'src/media/index.ts',
     acd: 'src/acd/index.ts',
+    testing: 'src/testing/index.ts',
     cli: 'src/api/cli/main.ts',
     // the media worker thread's script: found next to the module that starts it (src/media/worker/worker-script.ts)
     'media-worker': 'src/media/worker/worker-main.ts',
@@ -21,6 +22,7 @@ export default defineConfig({
       rtp: 'src/rtp/index.ts',
       media: 'src/media/index.ts',
       acd: 'src/acd/index.ts',
+      testing: 'src/testing/index.ts',
     },
   },
   sourcemap: true,

@@ -1,8 +1,23 @@
 /**
- * L8 api — the switch's outside: the configuration (schema, loader, diff, watcher), logs,
- * the CLI's banner. createSwitch(), the CTI, the wallboard and metrics come with the switch
- * core (issue 7).
+ * L8 api — the switch's outside: `createSwitch(config)` (the library entry), the
+ * configuration (schema, loader, diff, watcher), logs, the CLI's banner. The CTI, the
+ * wallboard and metrics come later.
  */
+
+// the call model createSwitch() returns
+export {
+  type AuthFailureEvent,
+  Call,
+  type CallEndInfo,
+  type CallEvents,
+  type CallState,
+  Leg,
+  type LegEvents,
+  type RegistrationEvent,
+  Switch,
+  type SwitchEvents,
+  type TrunkRegistrationEvent,
+} from '../switch/index.js';
 export { type BannerOptions, formatBanner } from './cli/banner.js';
 export * from './config/index.js';
 export {
@@ -14,4 +29,6 @@ export {
   type LoggerOptions,
   logAuthFailure,
 } from './logging.js';
+export { findDemoConfig, findPromptDir } from './paths.js';
+export { type CreateSwitchOptions, createSwitch, openTransports, startMediaEngine } from './switch.js';
 export { VERSION } from './version.js';

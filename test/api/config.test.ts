@@ -104,7 +104,7 @@ describe('configuration: errors name every bad field', () => {
     [
       'a port out of range',
       'sip: { transports: [{ type: udp, port: 70000 }] }',
-      ['sip.transports[0].port: must be 1-65535'],
+      ['sip.transports[0].port: must be 0-65535 (0: any free port)'],
     ],
     ['an unknown key', 'sip: { transprts: [] }', ['sip.transprts: unknown key']],
     ['an unknown top-level key', 'usres: []', ['usres: unknown key']],
@@ -310,7 +310,7 @@ describe('configuration: errors name every bad field', () => {
       [
         users(3),
         '  - { extension: 1004 }',
-        'sip: { transports: [{ type: udp, port: 0 }] }',
+        'sip: { transports: [{ type: udp, port: -1 }] }',
         'routes: [{ exact: 9000, queue: sales }]',
         'logging: { level: loud }',
       ].join('\n'),
@@ -318,7 +318,7 @@ describe('configuration: errors name every bad field', () => {
     expect(issues).toEqual(
       expect.arrayContaining([
         'users[3].password: required',
-        'sip.transports[0].port: must be 1-65535',
+        'sip.transports[0].port: must be 0-65535 (0: any free port)',
         'logging.level: must be one of fatal, error, warn, info, debug, trace, silent',
         'routes[0].queue: no queue "sales" in queues',
       ]),

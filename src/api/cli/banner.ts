@@ -10,8 +10,10 @@ export interface BannerOptions {
   configPath?: string;
   /** The database file, when storage is open. */
   storagePath?: string;
-  /** Whether SIP and media are actually serving (false until the switch core exists). */
-  serving?: boolean;
+  /** The ports actually bound, in the order of `sip.transports` (a `port: 0` transport gets its real port). */
+  boundPorts?: readonly number[];
+  /** Signalling only: no media is anchored (echo and playback refuse calls). */
+  signallingOnly?: boolean;
 }
 
 const WILDCARD = new Set(['0.0.0.0', '::']);
@@ -28,7 +30,13 @@ function describeTransport(t: TransportConfig, domain: string): string {
 }
 
 export function formatBanner(config: SwitchConfig, options: BannerOptions = {}): string {
-  const { sip } = config;
+  const bound = options.boundPorts;
+  const sip = bound
+    ? {
+        ...config.sip,
+        transports: config.sip.transports.map((t, i) => ({ ...t, port: bound[i] ?? t.port })),
+      }
+    : config.sip;
   const lines: string[] = [];
   lines.push(`Strowger ${VERSION}${config.demo ? ' — demo switch' : ''}`);
   if (options.configPath) lines.push(`  configuration  ${options.configPath}`);
@@ -75,11 +83,11 @@ export function formatBanner(config: SwitchConfig, options: BannerOptions = {}):
       lines.push(`  ${r.match.value.padEnd(8)} ${r.name ?? what}${r.name ? ` (${what})` : ''}`);
     }
   }
-  if (options.serving === false) {
+  if (options.signallingOnly) {
     lines.push('');
-    lines.push('Note: the switch core (SIP user agent, media engine, call model) is not built yet;');
-    lines.push('this run validates the configuration and opens storage, and nothing answers on');
-    lines.push('these ports until it is (issue 7).');
+    lines.push('Signalling only: media is not anchored (the echo and playback applications refuse calls).');
   }
+  lines.push('');
+  lines.push('Register two softphones, call one from the other; SIGTERM or Ctrl-C drains and stops.');
   return `${lines.join('\n')}\n`;
 }

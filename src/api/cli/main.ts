@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
  * The `strowger` command. Loads and validates the configuration (command-line flags win
- * over the file), opens storage, prints the banner and runs until SIGINT/SIGTERM, when it
- * closes storage and exits 0. `--check-config` only validates: exit 0, or 1 with every
- * problem printed. Until the switch core lands (issue 7) nothing serves SIP or media yet.
+ * over the file), starts the switch (SIP, media, storage), prints the banner and runs.
+ * The configuration file is watched (and reloaded on SIGHUP): users, routes, trunks and
+ * applications apply without dropping calls. SIGTERM or SIGINT drains: new calls get
+ * 503 with Retry-After, calls in progress may finish until `drain.timeoutMs`, then
+ * everything is closed and the process exits 0. `--check-config` only validates: exit 0,
+ * or 1 with every problem printed.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createStorage, type Storage } from '../../switch/index.js';
+import type { Switch } from '../../switch/index.js';
 import {
   ConfigError,
   type ConfigOverrides,
@@ -21,27 +22,16 @@ import {
   watchConfig,
 } from '../config/index.js';
 import { createLogger } from '../logging.js';
+import { findDemoConfig } from '../paths.js';
+import { createSwitch } from '../switch.js';
 import { VERSION } from '../version.js';
 import { formatBanner } from './banner.js';
 
-/** The demo configuration, from a checkout (src/api/cli → ../../../) or a build (dist → ../). */
-export function findDemoConfig(): string | undefined {
-  let here: string;
-  try {
-    here = dirname(fileURLToPath(import.meta.url));
-  } catch {
-    return undefined; // the CommonJS build has no import.meta; the bin runs the ESM one
-  }
-  for (const up of ['../../..', '..']) {
-    const p = resolve(here, up, 'examples', 'switch', 'demo.yaml');
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
+export { findDemoConfig };
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new InvalidArgumentError('must be 1-65535');
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('must be 0-65535 (0: any free port)');
   return n;
 }
 
@@ -52,6 +42,7 @@ interface CliOptions {
   dataDir?: string;
   logLevel?: LogLevel;
   checkConfig?: boolean;
+  signallingOnly?: boolean;
 }
 
 function fail(message: string): never {
@@ -96,35 +87,48 @@ async function run(opts: CliOptions): Promise<void> {
   }
 
   const log = createLogger({ level: config.logging.level });
-  let storage: Storage;
+  let sw: Switch;
   try {
-    storage = await createStorage(config.storage);
+    sw = await createSwitch(config, { logger: log, signallingOnly: opts.signallingOnly ?? false });
   } catch (err) {
-    log.fatal({ err }, 'cannot open storage');
+    log.fatal({ err: (err as Error).message }, 'cannot start the switch');
     process.exit(1);
   }
   const storagePath =
     config.storage.driver === 'sqlite' ? join(config.storage.dataDir, config.storage.file) : '(in memory)';
-  log.info({ config: resolve(configPath), storage: storagePath, version: VERSION }, 'strowger started');
+  log.info(
+    {
+      config: resolve(configPath),
+      storage: storagePath,
+      version: VERSION,
+      sip: sw.addresses.map((a) => `${a.protocol} ${a.address}:${a.port}`),
+      media: sw.signallingOnly ? 'signalling only' : `${sw.engine?.workerCount} worker(s)`,
+    },
+    'strowger started',
+  );
 
   const watcher: ConfigWatcher = watchConfig(
     configPath,
     (next, diff) => {
-      const count = (c: { added: unknown[]; removed: unknown[]; changed: unknown[] }) =>
-        `+${c.added.length} -${c.removed.length} ~${c.changed.length}`;
-      log.info(
-        {
-          users: count(diff.users),
-          routesChanged: diff.routes.changed,
-          trunks: count(diff.trunks),
-          queues: count(diff.queues),
-          agents: count(diff.agents),
-          settings: diff.settings,
-          restartRequired: diff.restartRequired,
-        },
-        'configuration reloaded (the switch core will apply it once it exists)',
-      );
       if (next.logging.level !== log.level && !overrides.logLevel) log.level = next.logging.level;
+      if (diff.restartRequired.length > 0)
+        log.warn({ settings: diff.restartRequired }, 'these settings apply at the next start');
+      sw.configure(next).then(
+        () =>
+          log.info(
+            {
+              users: diff.users.added.length + diff.users.removed.length + diff.users.changed.length,
+              routesChanged: diff.routes.changed,
+              trunks: diff.trunks.added.length + diff.trunks.removed.length + diff.trunks.changed.length,
+              applications:
+                diff.applications.added.length +
+                diff.applications.removed.length +
+                diff.applications.changed.length,
+            },
+            'configuration reloaded',
+          ),
+        (err) => log.error({ err: (err as Error).message }, 'configuration not applied'),
+      );
     },
     (err) =>
       log.error(
@@ -135,22 +139,22 @@ async function run(opts: CliOptions): Promise<void> {
   );
   process.on('SIGHUP', () => void watcher.reload());
 
-  // Until the switch exists nothing else keeps the event loop alive.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  let stopping = false;
+  // Wrappers (npm, tsx, a shell) may pass one SIGTERM on while the process group got it too:
+  // a repeat within two seconds is the same request; a later one means "now".
+  let stoppingAt: number | undefined;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingAt !== undefined) {
+      if (Date.now() - stoppingAt < 2000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
-    log.info({ signal }, 'stopping');
+    stoppingAt = Date.now();
+    log.info({ signal, calls: sw.calls.size, drainMs: config.drain.timeoutMs }, 'stopping');
     watcher.close();
-    clearInterval(keepAlive);
     try {
-      await storage.close();
+      await sw.drain({ timeoutMs: config.drain.timeoutMs });
     } catch (err) {
-      log.error({ err }, 'closing storage failed');
+      log.error({ err: (err as Error).message }, 'closing failed');
       process.exit(1);
     }
     log.info('stopped');
@@ -159,7 +163,14 @@ async function run(opts: CliOptions): Promise<void> {
   process.on('SIGTERM', (s) => void stop(s));
   process.on('SIGINT', (s) => void stop(s));
   // Last, once the signal handlers are in place: a supervisor may signal as soon as it sees the banner.
-  process.stdout.write(formatBanner(config, { configPath: shown, storagePath, serving: false }));
+  process.stdout.write(
+    formatBanner(config, {
+      configPath: shown,
+      storagePath,
+      boundPorts: sw.addresses.map((a) => a.port),
+      signallingOnly: sw.signallingOnly,
+    }),
+  );
 }
 
 export function buildProgram(): Command {
@@ -170,12 +181,17 @@ export function buildProgram(): Command {
     .version(VERSION, '-v, --version')
     .option('-c, --config <file>', 'switch configuration (YAML); default: the demo configuration')
     .option('--bind <address>', 'bind address of every SIP transport and of RTP (overrides the file)')
-    .option('--sip-port <port>', 'port of the UDP and TCP SIP transports (overrides the file)', parsePort)
+    .option(
+      '--sip-port <port>',
+      'port of the UDP and TCP SIP transports (overrides the file; 0: any free port)',
+      parsePort,
+    )
     .option('--data-dir <dir>', 'data directory (overrides the file)')
     .addOption(
       new Option('--log-level <level>', 'log level (overrides the file)').choices([...LOG_LEVEL_NAMES]),
     )
     .option('--check-config', 'validate the configuration, print the problems, and exit 0 or 1')
+    .option('--signalling-only', 'do not anchor media: SDP passes through (trunking, benchmarks)')
     .action(async (opts: CliOptions) => {
       await run(opts);
     });

@@ -128,7 +128,7 @@ export function checkReferences(raw: unknown): ConfigIssue[] {
       if (!isObj(t) || typeof t.type !== 'string' || !(t.type in SOCKET_FAMILY)) return;
       const port = t.port === undefined ? D.sip.ports[t.type as keyof typeof D.sip.ports] : t.port;
       const address = t.address === undefined ? D.sip.address : t.address;
-      if (typeof port !== 'number' || typeof address !== 'string') return;
+      if (typeof port !== 'number' || typeof address !== 'string' || port === 0) return;
       const family = SOCKET_FAMILY[t.type] as string;
       const clash = bound.find(
         (b) =>

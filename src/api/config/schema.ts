@@ -36,7 +36,8 @@ const int = (min: number, max: number, message = `must be an integer ${min}-${ma
     .min(min, message)
     .max(max, message);
 
-const port = () => int(1, 65535, 'must be 1-65535');
+/** A listening port; 0 binds any free port (tests, benchmarks: read it back from the running switch). */
+const port = () => int(0, 65535, 'must be 0-65535 (0: any free port)');
 
 const address = () =>
   z

@@ -4,17 +4,32 @@
  * worker's reports. The main thread never sees the endpoint's packets.
  */
 import { StrowgerError, TypedEmitter } from '../../core/index.js';
+import type { MediaBridge } from './bridge.js';
 import { type EndpointOptions, resolveEndpointConfig } from './options.js';
-import type { Command, CommandResults } from './protocol.js';
+import type { Command, CommandResults, RecordTarget } from './protocol.js';
+import { checkRecordingOptions } from './recorder.js';
+import type { MediaRecording } from './recording.js';
 import type { MediaSession } from './session.js';
 import type {
   DtmfSendOptions,
   EndpointConfig,
   EndpointStats,
   EndReason,
-  PlaySource,
+  PlayInput,
+  PlayOptions,
+  PlayResult,
+  RecordingOptions,
+  RecordingResult,
   SocketAddress,
 } from './types.js';
+
+/** What `endpoint.record()` takes. */
+export interface EndpointRecordingOptions extends RecordingOptions {
+  /** 'in' (default): what the peer sends; 'both': that and what the engine sends it. */
+  direction?: 'in' | 'both';
+  /** With `direction: 'both'`: one direction per channel (left in, right out) instead of mixed. */
+  stereo?: boolean;
+}
 
 /** A DTMF digit received on an endpoint. */
 export interface DtmfEvent {
@@ -33,6 +48,12 @@ export type MediaEndpointEvents = {
   sourceLearned: [source: SocketAddress, rtcp: boolean];
   /** Periodic figures (every `statsIntervalMs`). */
   stats: [stats: EndpointStats];
+  /** A play started (`play()` was accepted and its first frame goes out at the next tick). */
+  playing: [];
+  /** A play ended (the result `play()` resolves with). */
+  played: [result: PlayResult];
+  /** A recording of this leg ended. */
+  recordingEnded: [result: RecordingResult, recording: MediaRecording];
   /** The endpoint ended, for whatever reason (then `close`). */
   ended: [reason: EndReason];
   close: [];
@@ -51,6 +72,8 @@ export interface EndpointLink {
   request<C extends Command>(command: C): Promise<CommandResults[C['type']]>;
   /** Bookkeeping when the endpoint is gone (port released, maps cleaned). */
   released(endpoint: MediaEndpoint): void;
+  /** Starts a recording in the endpoint's worker. */
+  record(target: RecordTarget, options: RecordingOptions): Promise<MediaRecording>;
 }
 
 export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
@@ -64,6 +87,8 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   #closing: Promise<void> | undefined;
   /** @internal */
   _session: MediaSession | undefined;
+  /** @internal */
+  _bridge: MediaBridge | undefined;
 
   /** @internal (created by `MediaEngine.createEndpoint`) */
   constructor(id: number, local: LocalAddress, ssrc: number, config: EndpointConfig, link: EndpointLink) {
@@ -87,6 +112,11 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   /** The relay/transcoding session the endpoint is in, if any. */
   get session(): MediaSession | undefined {
     return this._session;
+  }
+
+  /** The conference bridge the endpoint is a member of, if any. */
+  get bridge(): MediaBridge | undefined {
+    return this._bridge;
   }
 
   get closed(): boolean {
@@ -116,18 +146,60 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
   }
 
   /**
-   * Plays a tone, PCM or a WAV file to the peer, replacing what would be
-   * relayed or transcoded to it meanwhile. Resolves `{ completed: true }` at the
-   * end, `{ completed: false }` when stopped or replaced by another play.
+   * Plays a tone, PCM, a WAV file (streamed from disk), a prompt, or a
+   * playlist of them back to back, to the peer — replacing what would be
+   * relayed, transcoded or mixed to it meanwhile. Resolves when it ends:
+   * `{ completed: true, reason: 'completed' }` at the end; `'stopped'`,
+   * `'replaced'` (another play), `'barge-in'` (with the `digit`, when
+   * `bargeIn` is set and a DTMF digit began), `'closed'`.
+   *
+   * ```ts
+   * await ep.play(['please-hold', ...sayNumber(3), { tone: 'beep', region: 'us' }], { bargeIn: true });
+   * ```
    */
-  async play(source: PlaySource): Promise<CommandResults['play']> {
+  async play(input: PlayInput, options: PlayOptions = {}): Promise<PlayResult> {
     this.#check();
-    return this.#link.request({ type: 'play', endpoint: this.id, source });
+    const result = await this.#link.request({ type: 'play', endpoint: this.id, source: input, options });
+    this.safeEmit('played', result);
+    return result;
   }
 
+  /** Ends the current play (it resolves with `reason: 'stopped'`). */
   async stopPlay(): Promise<void> {
     this.#check();
-    await this.#link.request({ type: 'stopPlay', endpoint: this.id });
+    await this.#link.request({ type: 'playControl', endpoint: this.id, action: 'stop' });
+  }
+
+  /** Holds the current play where it is; the peer hears silence meanwhile. */
+  async pausePlay(): Promise<void> {
+    this.#check();
+    await this.#link.request({ type: 'playControl', endpoint: this.id, action: 'pause' });
+  }
+
+  /** Continues a paused play where it stopped. */
+  async resumePlay(): Promise<void> {
+    this.#check();
+    await this.#link.request({ type: 'playControl', endpoint: this.id, action: 'resume' });
+  }
+
+  /**
+   * Records this leg to a WAV file (written as `<path>.part`, renamed to
+   * `path` when it ends): what the peer sends, or both directions (mixed, or
+   * one per channel with `stereo`). Resolves once recording has started.
+   */
+  async record(options: EndpointRecordingOptions): Promise<MediaRecording> {
+    this.#check();
+    const { direction = 'in', stereo = false, ...rest } = options ?? ({} as EndpointRecordingOptions);
+    if (direction !== 'in' && direction !== 'both') {
+      throw new StrowgerError('ERR_INVALID_ARGUMENT', "direction must be 'in' or 'both'");
+    }
+    checkRecordingOptions(rest as RecordingOptions);
+    const rec = await this.#link.record(
+      { kind: 'endpoint', endpoint: this.id, direction, stereo: stereo === true && direction === 'both' },
+      rest as RecordingOptions,
+    );
+    rec.on('ended', (r) => this.safeEmit('recordingEnded', r, rec));
+    return rec;
   }
 
   /** Current figures (loss since the start; the `stats` event reports loss per interval). */
@@ -157,6 +229,7 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
     if (this.#ended) return;
     this.#ended = true;
     void this._session?._end(reason === 'closed' ? 'endpoint-closed' : reason, false);
+    this._bridge?._memberGone(this);
     this.#link.released(this);
     this.safeEmit('ended', reason);
     this.safeEmit('close');
@@ -181,6 +254,9 @@ export class MediaEndpoint extends TypedEmitter<MediaEndpointEvents> {
         break;
       case 'stats':
         this.safeEmit('stats', payload.stats as EndpointStats);
+        break;
+      case 'playing':
+        this.safeEmit('playing');
         break;
     }
   }

@@ -6,6 +6,8 @@
  * a worker that dies — rejecting its pending requests with ERR_WORKER_DIED
  * and ending every endpoint and session it held ('worker-died').
  */
+
+import { stat } from 'node:fs/promises';
 import { availableParallelism, networkInterfaces } from 'node:os';
 import {
   cryptoRandom,
@@ -15,13 +17,17 @@ import {
   StrowgerError,
   TypedEmitter,
 } from '../../core/index.js';
+import { TALK_DETECTION_DEFAULTS } from '../mixer/index.js';
+import { BRIDGE_DEFAULTS, type BridgeLinkToEngine, type CreateBridgeOptions, MediaBridge } from './bridge.js';
 import { type EndpointLink, MediaEndpoint } from './endpoint.js';
 import { mediaFormat, relayCompatible } from './media-format.js';
 import { ENDPOINT_DEFAULTS, type EndpointOptions, resolveEndpointConfig } from './options.js';
 import { PortAllocator, type PortRange } from './port-allocator.js';
-import type { Command, CommandResults, WorkerBootData, WorkerMessage } from './protocol.js';
-import { MediaSession, type SessionLink } from './session.js';
-import type { EndpointConfig, WorkerStats } from './types.js';
+import { defaultPromptDirectory } from './prompt-directory.js';
+import type { Command, CommandResults, RecordTarget, WorkerBootData, WorkerMessage } from './protocol.js';
+import { MediaRecording, type RecordingLink } from './recording.js';
+import { MediaSession, type MediaSessionKind, type SessionLink } from './session.js';
+import type { EndpointConfig, RecordingOptions, RecordingResult, WorkerStats } from './types.js';
 import { type MediaWorkerHandle, type MediaWorkerSpawner, workerSpawner } from './worker-script.js';
 
 export interface MediaEngineOptions {
@@ -49,6 +55,8 @@ export interface MediaEngineOptions {
   random?: Random;
   /** How long a worker may take to start (default 30 s). */
   startTimeoutMs?: number;
+  /** Directory with `<lang>/<prompt>.wav` for prompt names in playlists (default: the package's assets/prompts). */
+  promptDirectory?: string;
 }
 
 export const MEDIA_ENGINE_DEFAULTS = Object.freeze({
@@ -62,8 +70,11 @@ export const MEDIA_ENGINE_DEFAULTS = Object.freeze({
 
 /** Options of `createEndpoint`: endpoint options plus placement. */
 export interface CreateEndpointOptions extends EndpointOptions {
-  /** Place the endpoint in the same worker as this endpoint or session (both legs of a call must share one). */
-  near?: MediaEndpoint | MediaSession;
+  /**
+   * Place the endpoint in the same worker as this endpoint, session or bridge (both legs of a
+   * call must share one; conference members placed with their bridge avoid a split bridge).
+   */
+  near?: MediaEndpoint | MediaSession | MediaBridge;
 }
 
 export type MediaEngineEvents = {
@@ -127,6 +138,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
   readonly #ports: PortAllocator;
   readonly #endpoints = new Map<number, MediaEndpoint>();
   readonly #sessions = new Map<number, MediaSession>();
+  readonly #bridges = new Map<number, MediaBridge>();
+  readonly #recordings = new Map<number, { recording: MediaRecording; slot: WorkerSlot }>();
+  /** Ends reported before the recording's proxy existed (a recording that ended at once). */
+  readonly #earlyEnds = new Map<number, RecordingResult>();
+  readonly #promptDirectory: string | undefined;
   readonly #defaults: EndpointConfig;
   readonly #random: Random;
   readonly #restart: boolean;
@@ -136,6 +152,8 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
   #nextRequest = 1;
   #nextEndpoint = 1;
   #nextSession = 1;
+  #nextBridge = 1;
+  #nextRecording = 1;
   #closing: Promise<void> | undefined;
 
   /** @internal use {@link createMediaEngine} */
@@ -158,6 +176,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     this.#startTimeoutMs = o.startTimeoutMs;
     this.#random = options.random ?? cryptoRandom;
     this.#spawn = options.spawn ?? workerSpawner(options.workerScript);
+    this.#promptDirectory = options.promptDirectory ?? defaultPromptDirectory();
     this.#defaults = resolveEndpointConfig(options.endpointDefaults ?? {}, {
       ...ENDPOINT_DEFAULTS,
       codecs: [],
@@ -192,6 +211,16 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     return this.#sessions.size;
   }
 
+  /** Open bridges. */
+  get bridgeCount(): number {
+    return this.#bridges.size;
+  }
+
+  /** Recordings running. */
+  get recordingCount(): number {
+    return this.#recordings.size;
+  }
+
   /** RTP port pairs in use. */
   get portsInUse(): number {
     return this.#ports.inUse;
@@ -209,6 +238,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
 
   #startSlot(index: number): void {
     const data: WorkerBootData = { index, tickMs: this.tickMs, maxCatchUpTicks: this.#maxCatchUp };
+    if (this.#promptDirectory !== undefined) data.promptDirectory = this.#promptDirectory;
     let handle: MediaWorkerHandle;
     const slotRef: { slot?: WorkerSlot } = {};
     try {
@@ -272,8 +302,26 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
       }
       return;
     }
-    const ep = this.#endpoints.get(m.endpoint);
-    if (ep && slot.endpoints.has(ep)) ep._event(m.type, m as unknown as Record<string, unknown>);
+    switch (m.type) {
+      case 'talk':
+        this.#bridges.get(m.bridge)?._talk(m.endpoint, m.talking, m.atMs);
+        return;
+      case 'bridgePlaying':
+        this.#bridges.get(m.bridge)?._playing();
+        return;
+      case 'recordingEnded': {
+        const r = this.#recordings.get(m.recording);
+        if (r && r.slot === slot) r.recording._end(m.result);
+        else if (!r) this.#earlyEnds.set(m.recording, m.result);
+        return;
+      }
+      default: {
+        const ep = this.#endpoints.get(m.endpoint);
+        if (!ep || !slot.endpoints.has(ep)) return;
+        ep._event(m.type, m as unknown as Record<string, unknown>);
+        if (m.type === 'dtmf') ep._bridge?._remoteDigit(ep, m.digit);
+      }
+    }
   }
 
   #onExit(slot: WorkerSlot, code: number): void {
@@ -296,7 +344,11 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     if (!slot.isReady) slot.failStart(err);
     for (const p of slot.pending.values()) p.reject(err);
     slot.pending.clear();
+    for (const [, r] of [...this.#recordings]) {
+      if (r.slot === slot) void this.#abandonRecording(r.recording, 'worker-died');
+    }
     for (const ep of [...slot.endpoints]) ep._end('worker-died');
+    for (const b of [...this.#bridges.values()]) b._workerDied(slot.index);
     this.safeEmit('workerDied', slot.index, err);
     if (!this.#closing && this.#restart && slot.isReady) {
       const n = (this.#restartsInARow[slot.index] ?? 0) + 1;
@@ -323,7 +375,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     });
   }
 
-  #pickSlot(near: MediaEndpoint | MediaSession | undefined): WorkerSlot {
+  #pickSlot(near: MediaEndpoint | MediaSession | MediaBridge | undefined): WorkerSlot {
     if (near !== undefined) {
       if (near.closed) throw new StrowgerError('ERR_CLOSED', 'cannot place an endpoint near a closed one');
       const slot = this.#slots[near.workerIndex];
@@ -384,6 +436,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
           slot.endpoints.delete(ep);
           this.#ports.release(ep.local.rtpPort);
         },
+        record: (target, options) => this.#record(slot, target, options),
       };
       const ep = new MediaEndpoint(
         id,
@@ -424,10 +477,25 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     return this.#connect(a, b, same ? 'relay' : 'transcode');
   }
 
-  async #connect(a: MediaEndpoint, b: MediaEndpoint, kind: 'relay' | 'transcode'): Promise<MediaSession> {
+  /**
+   * Sends what an endpoint's party sends back to it (an echo test): the
+   * endpoint is relayed to itself, headers rewritten with its own SSRC. Close
+   * the session to stop.
+   */
+  echo(endpoint: MediaEndpoint): Promise<MediaSession> {
+    return this.#connect(endpoint, endpoint, 'echo');
+  }
+
+  async #connect(a: MediaEndpoint, b: MediaEndpoint, kind: MediaSessionKind): Promise<MediaSession> {
     this.#check();
     if (!(a instanceof MediaEndpoint) || !(b instanceof MediaEndpoint)) {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'relay/transcode take two endpoints');
+    }
+    if ((a === b) !== (kind === 'echo')) {
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        kind === 'echo' ? 'echo takes one endpoint' : 'cannot connect an endpoint to itself: use echo()',
+      );
     }
     if (a.closed || b.closed) throw new StrowgerError('ERR_CLOSED', 'cannot connect a closed endpoint');
     if (a.workerIndex !== b.workerIndex) {
@@ -435,6 +503,9 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
         'ERR_INVALID_STATE',
         `endpoints ${a.id} and ${b.id} live in different workers: create the second with { near: first }`,
       );
+    }
+    if (a._bridge || b._bridge) {
+      throw new StrowgerError('ERR_INVALID_STATE', 'an endpoint is in a bridge: remove it first');
     }
     if (a._session || b._session) {
       throw new StrowgerError(
@@ -451,6 +522,7 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
       released: (s) => {
         this.#sessions.delete(s.id);
       },
+      record: (target, options) => this.#record(slot, target, options),
     };
     const session = new MediaSession(id, kind, a, b, link);
     // claim the legs now so a concurrent connect fails fast
@@ -465,6 +537,137 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
     }
     if (session.closed) throw new StrowgerError('ERR_CLOSED', 'session ended while connecting');
     return session;
+  }
+
+  // ------------------------------------------------------------------ bridges and recordings
+
+  /**
+   * Creates a conference bridge mixing at `sampleRate` in a home worker (the
+   * least loaded, or `worker`). Members of other workers join through
+   * linked halves (see docs/mixer.md).
+   */
+  async createBridge(options: CreateBridgeOptions = {}): Promise<MediaBridge> {
+    this.#check();
+    const bad = (m: string) => new StrowgerError('ERR_INVALID_ARGUMENT', m);
+    if (options === null || typeof options !== 'object') throw bad('bridge options must be an object');
+    const sampleRate = options.sampleRate ?? BRIDGE_DEFAULTS.sampleRate;
+    if (sampleRate !== 8000 && sampleRate !== 16000 && sampleRate !== 48000) {
+      throw bad('sampleRate must be 8000, 16000 or 48000');
+    }
+    if ((sampleRate * this.tickMs) % 1000 !== 0) throw bad('the tick must hold a whole number of samples');
+    const batch = options.linkBatchFrames ?? BRIDGE_DEFAULTS.linkBatchFrames;
+    if (!(Number.isInteger(batch) && batch >= 1 && batch <= 8)) throw bad('linkBatchFrames must be 1 … 8');
+    const prefill = options.linkPrefillFrames ?? batch + 1;
+    if (!(Number.isInteger(prefill) && prefill >= 1 && prefill <= 12))
+      throw bad('linkPrefillFrames must be 1 … 12');
+    if (options.limiter !== undefined && options.limiter !== 'saturate' && options.limiter !== 'soft') {
+      throw bad("limiter must be 'saturate' or 'soft'");
+    }
+    const maxMembers = options.maxMembers ?? BRIDGE_DEFAULTS.maxMembers;
+    if (!(Number.isInteger(maxMembers) && maxMembers >= 2 && maxMembers <= 4000))
+      throw bad('maxMembers must be 2 … 4000');
+    if (options.talk !== undefined) {
+      const t = { ...TALK_DETECTION_DEFAULTS, ...options.talk };
+      const level = (x: number) => Number.isFinite(x) && x <= 0;
+      if (!level(t.onDbfs) || !level(t.offDbfs) || t.offDbfs > t.onDbfs) {
+        throw bad('talk levels must be dBFS <= 0 with offDbfs <= onDbfs');
+      }
+      if (!(Number.isFinite(t.hangoverMs) && t.hangoverMs >= 0)) throw bad('talk.hangoverMs must be >= 0');
+    }
+    let slot: WorkerSlot;
+    if (options.worker !== undefined) {
+      const w = this.#slots[options.worker];
+      if (!Number.isInteger(options.worker) || !w) throw bad(`no media worker ${String(options.worker)}`);
+      if (!w.alive) throw new StrowgerError('ERR_WORKER_DIED', `media worker ${options.worker} is gone`);
+      slot = w;
+    } else {
+      slot = this.#pickSlot(undefined);
+    }
+    await slot.ready;
+    const mixer = {
+      ...(options.limiter ? { limiter: options.limiter } : {}),
+      ...(options.gate === undefined ? {} : { gate: options.gate !== false }),
+      ...(options.talk ? { talk: { ...options.talk } } : {}),
+      maxMembers,
+    };
+    const id = this.#nextBridge++;
+    const link: BridgeLinkToEngine = {
+      tickMs: this.tickMs,
+      request: (index, command) => {
+        const s = this.#slots[index];
+        if (!s) return Promise.reject(new StrowgerError('ERR_WORKER_DIED', `media worker ${index} is gone`));
+        return this.#request(s, command);
+      },
+      workerAlive: (index) => this.#slots[index]?.alive === true,
+      record: (index, target, recordOptions) => {
+        const s = this.#slots[index];
+        if (!s) return Promise.reject(new StrowgerError('ERR_WORKER_DIED', `media worker ${index} is gone`));
+        return this.#record(s, target, recordOptions);
+      },
+      released: (b) => {
+        this.#bridges.delete(b.id);
+      },
+    };
+    const bridge = new MediaBridge(
+      id,
+      sampleRate,
+      slot.index,
+      { linkBatchFrames: batch, linkPrefillFrames: prefill, mixer },
+      link,
+    );
+    this.#bridges.set(id, bridge);
+    try {
+      await this.#request(slot, { type: 'createBridge', bridge: id, sampleRate, home: true, mixer });
+    } catch (err) {
+      await bridge._end('closed', false);
+      throw err;
+    }
+    if (bridge.closed) throw new StrowgerError('ERR_CLOSED', 'bridge ended while it was created');
+    return bridge;
+  }
+
+  async #record(slot: WorkerSlot, target: RecordTarget, options: RecordingOptions): Promise<MediaRecording> {
+    this.#check();
+    const id = this.#nextRecording++;
+    const info = await this.#request(slot, { type: 'record', recording: id, target, options });
+    const link: RecordingLink = {
+      workerIndex: slot.index,
+      request: (command) => this.#request(slot, command),
+      released: (r) => {
+        this.#recordings.delete(r.id);
+      },
+    };
+    const rec = new MediaRecording(id, info, options.paused === true, link);
+    this.#recordings.set(id, { recording: rec, slot });
+    const early = this.#earlyEnds.get(id);
+    if (early) {
+      this.#earlyEnds.delete(id);
+      rec._end(early);
+    } else if (!slot.alive) {
+      await this.#abandonRecording(rec, 'worker-died');
+    }
+    return rec;
+  }
+
+  /** Ends a recording its worker could not finish: the `.part` file is what there is. */
+  async #abandonRecording(rec: MediaRecording, reason: RecordingResult['reason']): Promise<void> {
+    let dataBytes = 0;
+    try {
+      dataBytes = Math.max(0, (await stat(rec.partPath)).size - 44);
+    } catch {
+      // no file at all
+    }
+    dataBytes -= dataBytes % (2 * rec.channels);
+    rec._end({
+      path: rec.partPath,
+      reason,
+      durationMs: (dataBytes / 2 / rec.channels / rec.sampleRate) * 1000,
+      sampleRate: rec.sampleRate,
+      channels: rec.channels,
+      dataBytes,
+      pausedMs: 0,
+      droppedFrames: 0,
+    });
   }
 
   /** Figures of every live worker. */
@@ -517,6 +720,10 @@ export class MediaEngine extends TypedEmitter<MediaEngineEvents> {
           }
         }),
       );
+      for (const { recording } of [...this.#recordings.values()]) {
+        await this.#abandonRecording(recording, 'engine-closed');
+      }
+      for (const b of [...this.#bridges.values()]) await b._end('engine-closed', false);
       for (const s of [...this.#sessions.values()]) await s._end('engine-closed', false);
       for (const ep of [...this.#endpoints.values()]) ep._end('engine-closed');
       this.safeEmit('close');

@@ -42,6 +42,7 @@ export class InProcessWorker implements MediaWorkerHandle {
       tickMs: data.tickMs,
       maxCatchUpTicks: data.maxCatchUpTicks,
       threadId: this.threadId,
+      ...(data.promptDirectory === undefined ? {} : { promptDirectory: data.promptDirectory }),
     });
     this.#deliver('message', { kind: 'event', type: 'ready' });
   }

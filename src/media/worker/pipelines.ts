@@ -39,10 +39,16 @@ export class InbandDtmf {
   readonly #resampler: Resampler | undefined;
   readonly #buf: Int16Array;
 
-  constructor(pcmRate: number, maxSamples: number, onDigit: (digit: string, durationMs: number) => void) {
+  constructor(
+    pcmRate: number,
+    maxSamples: number,
+    onDigit: (digit: string, durationMs: number) => void,
+    onBegin?: (digit: string) => void,
+  ) {
     if (pcmRate !== 8000) this.#resampler = new Resampler({ inputRate: pcmRate, outputRate: 8000 });
     this.#buf = new Int16Array(this.#resampler ? this.#resampler.outputCapacity(maxSamples) : 0);
     this.#detector.on('digit', (e) => onDigit(e.digit, e.duration));
+    if (onBegin) this.#detector.on('tonestart', (digit) => onBegin(digit));
   }
 
   process(pcm: Int16Array, n: number): void {
@@ -70,10 +76,14 @@ export class PacketDecoder {
   readonly #pcm: Int16Array;
   readonly #inband: InbandDtmf;
 
-  constructor(codec: AudioCodec, onDigit: (digit: string, durationMs: number) => void) {
+  constructor(
+    codec: AudioCodec,
+    onDigit: (digit: string, durationMs: number) => void,
+    onBegin?: (digit: string) => void,
+  ) {
     this.#codec = codec;
     this.#pcm = new Int16Array(codec.sampleRate * 0.12 * codec.channels);
-    this.#inband = new InbandDtmf(codec.sampleRate, this.#pcm.length, onDigit);
+    this.#inband = new InbandDtmf(codec.sampleRate, this.#pcm.length, onDigit, onBegin);
   }
 
   onPacket(data: Uint8Array, offset: number, length: number): void {
@@ -96,6 +106,8 @@ export interface ReceivePipelineOptions {
   jitter: JitterBufferOptions;
   /** In-band DTMF digits heard in the decoded audio (omit to not listen). */
   onInbandDigit?: (digit: string, durationMs: number) => void;
+  /** An in-band digit began (about 40 ms in): for barge-in. */
+  onInbandDigitBegin?: (digit: string) => void;
 }
 
 /** Jitter buffer → decoder (+ PLC) → one PCM frame per tick at the codec's rate. */
@@ -146,7 +158,12 @@ export class ReceivePipeline {
     this.#fifo = new Int16Array(this.#dec.length + this.frameSamples);
     if (!codec.conceal) this.#concealer = new PcmConcealer({ sampleRate: codec.sampleRate });
     if (options.onInbandDigit) {
-      this.#inband = new InbandDtmf(codec.sampleRate, this.frameSamples, options.onInbandDigit);
+      this.#inband = new InbandDtmf(
+        codec.sampleRate,
+        this.frameSamples,
+        options.onInbandDigit,
+        options.onInbandDigitBegin,
+      );
     }
   }
 

@@ -5,11 +5,22 @@
  * disconnects the legs; the endpoints stay open (e.g. to play a prompt or be
  * connected elsewhere).
  */
-import { TypedEmitter } from '../../core/index.js';
+import { StrowgerError, TypedEmitter } from '../../core/index.js';
 import type { MediaEndpoint } from './endpoint.js';
-import type { EndReason } from './types.js';
+import type { RecordTarget } from './protocol.js';
+import { checkRecordingOptions } from './recorder.js';
+import type { MediaRecording } from './recording.js';
+import type { EndReason, RecordingOptions, RecordingResult } from './types.js';
+
+/** What `session.record()` takes. */
+export interface SessionRecordingOptions extends RecordingOptions {
+  /** Both sides in one channel instead of one per channel (default false: stereo, left = leg a's peer, right = leg b's). */
+  mono?: boolean;
+}
 
 export type MediaSessionEvents = {
+  /** A recording of this call ended. */
+  recordingEnded: [result: RecordingResult, recording: MediaRecording];
   /** The session ended, for whatever reason (then `close`). */
   ended: [reason: EndReason];
   close: [];
@@ -20,11 +31,15 @@ export interface SessionLink {
   /** Asks the worker to disconnect (unless it is gone). */
   disconnect(session: MediaSession): Promise<void>;
   released(session: MediaSession): void;
+  record(target: RecordTarget, options: RecordingOptions): Promise<MediaRecording>;
 }
+
+/** How a session moves media: relay (same codec), transcode, or echo (one endpoint's packets back to it). */
+export type MediaSessionKind = 'relay' | 'transcode' | 'echo';
 
 export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   readonly id: number;
-  readonly kind: 'relay' | 'transcode';
+  readonly kind: MediaSessionKind;
   readonly a: MediaEndpoint;
   readonly b: MediaEndpoint;
   readonly #link: SessionLink;
@@ -32,13 +47,7 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
   #closing: Promise<void> | undefined;
 
   /** @internal (created by `MediaEngine.relay/transcode/connect`) */
-  constructor(
-    id: number,
-    kind: 'relay' | 'transcode',
-    a: MediaEndpoint,
-    b: MediaEndpoint,
-    link: SessionLink,
-  ) {
+  constructor(id: number, kind: MediaSessionKind, a: MediaEndpoint, b: MediaEndpoint, link: SessionLink) {
     super();
     this.id = id;
     this.kind = kind;
@@ -47,13 +56,30 @@ export class MediaSession extends TypedEmitter<MediaSessionEvents> {
     this.#link = link;
   }
 
-  /** Index of the worker both legs live in. */
+  /** Index of the worker both legs live in (for an echo, `a === b`). */
   get workerIndex(): number {
     return this.a.workerIndex;
   }
 
   get closed(): boolean {
     return this.#ended || this.#closing !== undefined;
+  }
+
+  /**
+   * Records the call: stereo by default — left what leg `a`'s peer says,
+   * right what leg `b`'s peer says — or both in one channel (`mono`). Ends
+   * with `reason: 'closed'` when the session does.
+   */
+  async record(options: SessionRecordingOptions): Promise<MediaRecording> {
+    if (this.closed) throw new StrowgerError('ERR_CLOSED', `session ${this.id} is closed`);
+    const { mono = false, ...rest } = options ?? ({} as SessionRecordingOptions);
+    checkRecordingOptions(rest as RecordingOptions);
+    const rec = await this.#link.record(
+      { kind: 'session', session: this.id, stereo: mono !== true },
+      rest as RecordingOptions,
+    );
+    rec.on('ended', (r) => this.safeEmit('recordingEnded', r, rec));
+    return rec;
   }
 
   /** Disconnects the two legs (they stay open). Idempotent. */

@@ -129,6 +129,82 @@ export type PlaySource =
   /** A WAV file read by the worker (8/16/48 kHz … 16-bit PCM, G.711). */
   | { file: string };
 
+/**
+ * One entry of a playlist: a play source, a prompt of the catalogue by name
+ * (what the `say*` helpers of `strowger/media` return, e.g. `'please-hold'`,
+ * resolved to `<promptDirectory>/<lang>/<name>.wav`), or a pause.
+ */
+export type PlayItem = PlaySource | string | { prompt: string; lang?: string } | { silenceMs: number };
+
+/** What `play()` takes: one source, or a playlist played back to back without gaps. */
+export type PlayInput = PlaySource | readonly PlayItem[];
+
+export interface PlayOptions {
+  /** Stop as soon as a DTMF digit begins on the leg (on any member, for a bridge); default false. */
+  bargeIn?: boolean;
+  /** Start again from the first item at the end, until stopped (music on hold); default false. */
+  loop?: boolean;
+}
+
+/** Why a play ended. */
+export type PlayEndReason = 'completed' | 'stopped' | 'replaced' | 'barge-in' | 'closed';
+
+/** What `play()` resolves with. */
+export interface PlayResult {
+  /** True when it played to its end. */
+  completed: boolean;
+  reason: PlayEndReason;
+  /** The digit that interrupted it (`reason: 'barge-in'`). */
+  digit?: string;
+  /** Audio played, ms (pauses and underruns of a streamed file not counted). */
+  playedMs: number;
+}
+
+/** Why a recording ended. */
+export type RecordingEndReason =
+  | 'stopped'
+  | 'max-duration'
+  | 'silence'
+  | 'closed'
+  | 'error'
+  | 'worker-died'
+  | 'engine-closed';
+
+/** The options every recording takes. */
+export interface RecordingOptions {
+  /** Final file name; the audio is written to `<path>.part` and renamed when the recording ends. */
+  path: string;
+  /** End the recording after this much recorded audio, ms (default: no limit). */
+  maxDurationMs?: number;
+  /** End the recording after `durationMs` of audio below `thresholdDbfs` (voicemail). */
+  silence?: { thresholdDbfs: number; durationMs: number };
+  /** What a pause does: 'skip' (default: nothing is written, as for card numbers) or 'silence' (zeros keep the timeline). */
+  pauseMode?: 'skip' | 'silence';
+  /** PCM rate of the file (default: the bridge rate, or the highest codec rate of the legs). */
+  sampleRate?: number;
+  /** Start paused (e.g. until the caller has been told). Default false. */
+  paused?: boolean;
+}
+
+/** What a recording resolves with when it ends. */
+export interface RecordingResult {
+  /** The file: `path` when it was completed, `<path>.part` when it could not be (worker died, write error). */
+  path: string;
+  reason: RecordingEndReason;
+  /** Audio in the file, ms. */
+  durationMs: number;
+  sampleRate: number;
+  channels: number;
+  /** Bytes of samples written. */
+  dataBytes: number;
+  /** Time spent paused, ms. */
+  pausedMs: number;
+  /** Frames the recorder had to drop because the disk fell behind (should be 0). */
+  droppedFrames: number;
+  /** The write error (`reason: 'error'`). */
+  error?: string;
+}
+
 /** How `endpoint.sendDtmf()` sends. */
 export interface DtmfSendOptions {
   /** Tone duration per digit (default 100 ms). */
@@ -163,4 +239,10 @@ export interface WorkerStats {
   meanTickUs: number;
   /** Packets relayed without termination. */
   relayedPackets: number;
+  /** Conference bridges (or halves of one) in this worker. */
+  bridges: number;
+  /** Members of those bridges (endpoints, links to other workers not counted). */
+  bridgeMembers: number;
+  /** Recordings running. */
+  recordings: number;
 }

@@ -36,13 +36,23 @@ import {
   relayPayloadMap,
 } from './media-format.js';
 import { PacketDecoder, ReceivePipeline, SendPipeline } from './pipelines.js';
-import { createPlayer, type Player } from './players.js';
+import { createPlayer, type PlayContext, type PlaylistPlayer } from './players.js';
 import type { WorkerEvent } from './protocol.js';
 import { RtcpReporter } from './rtcp-reporter.js';
 import { PacketBuffers, RtpOutput, writeRtpHeader } from './rtp-output.js';
 import type { MediaSocket, MediaSocketFactory } from './sockets.js';
 import { LATCH_LEARNED, LATCH_REJECT, SourceLatch } from './source-latch.js';
-import type { DtmfSendOptions, EndpointConfig, EndpointStats, PlaySource } from './types.js';
+import type { PacketTap } from './taps.js';
+import type {
+  DtmfSendOptions,
+  EndpointConfig,
+  EndpointStats,
+  PlayEndReason,
+  PlayInput,
+  PlayOptions,
+  PlayResult,
+} from './types.js';
+import type { WorkerBridge } from './worker-bridge.js';
 
 /** What an endpoint needs from its worker. */
 export interface EndpointEnvironment {
@@ -54,14 +64,20 @@ export interface EndpointEnvironment {
   setTicking(endpoint: WorkerEndpoint, on: boolean): void;
   /** Counts one relayed packet. */
   countRelayed(): void;
+  /** Prompts and their cache. */
+  readonly play: PlayContext;
 }
 
 export const MODE_IDLE = 0;
 export const MODE_RELAY = 1;
 export const MODE_TRANSCODE = 2;
+/** A member of a conference bridge: decoded on the tick, mixed, encoded. */
+export const MODE_BRIDGE = 3;
 
 /** One reader per thread: `wrap` stores offsets only and the receive path is synchronous. */
 const reader = new RtpReader();
+/** A second one for the packets we send, when a recording taps them. */
+const tapReader = new RtpReader();
 
 interface DtmfJob {
   digits: string;
@@ -128,9 +144,16 @@ export class WorkerEndpoint {
   rxPipe: ReceivePipeline | undefined;
   txPipe: SendPipeline | undefined;
   #packetDecoder: PacketDecoder | undefined;
-  #player: Player | undefined;
-  #playerDone: ((completed: boolean) => void) | undefined;
+  #player: PlaylistPlayer | undefined;
+  #playerDone: ((result: PlayResult) => void) | undefined;
+  #playOptions: PlayOptions = {};
   #frame: Int16Array | undefined;
+
+  /** The bridge this endpoint is a member of (MODE_BRIDGE). */
+  bridge: WorkerBridge | undefined;
+  /** Recording taps of what the peer sends (`in`) and of what we send (`out`). */
+  #inTaps: PacketTap[] = [];
+  #outTaps: PacketTap[] = [];
 
   // DTMF out
   readonly #dtmfJobs: DtmfJob[] = [];
@@ -240,7 +263,9 @@ export class WorkerEndpoint {
     if (kind === PT_TELEPHONE_EVENT) {
       this.#onTelephoneEvent(r, ts, now);
     } else if (kind === PT_AUDIO) {
-      if (this.mode === MODE_TRANSCODE) {
+      const taps = this.#inTaps;
+      for (let i = 0; i < taps.length; i++) (taps[i] as PacketTap).push(r, now);
+      if (this.mode === MODE_TRANSCODE || this.mode === MODE_BRIDGE) {
         this.rxPipe?.push(r, now);
         return;
       }
@@ -268,6 +293,7 @@ export class WorkerEndpoint {
     const out = this.out;
     out.forward(data, ssrc, seq, ts, now);
     if (outPt !== pt) setRtpPayloadType(data, outPt);
+    if (this.#outTaps.length > 0 && outPt === this.format.audio?.payloadType) this.#tapOut(data, now);
     (this.#rtp as MediaSocket).send(data, this.#dstPort, this.#dstAddress);
     this.packetsSent++;
     this.octetsSent += payloadLength;
@@ -309,6 +335,7 @@ export class WorkerEndpoint {
     const events = this.#teRx.receive(e, now);
     for (let i = 0; i < events.length; i++) {
       const d = events[i];
+      if (d?.type === 'begin' && d.digit !== undefined) this.#digitBegan(d.digit);
       if (d?.type === 'end' && d.digit !== undefined) {
         this.#digitReceived(
           d.digit,
@@ -317,6 +344,13 @@ export class WorkerEndpoint {
         );
       }
     }
+  }
+
+  /** A digit began on this leg (RFC 4733 start, or an in-band tone recognised): barge-in. */
+  #digitBegan(digit: string): void {
+    if (digit === 'flash') return;
+    if (this.#player !== undefined && this.#playOptions.bargeIn) this.#finishPlayer('barge-in', digit);
+    this.bridge?.digitBegan(digit);
   }
 
   /** A digit heard on this leg: tell the host, and pass it on where the peer cannot get it otherwise. */
@@ -405,7 +439,9 @@ export class WorkerEndpoint {
     const buf = bufs.take();
     out.writeAudioHeader(buf, payloadType, now, ticks);
     for (let i = 0; i < bytes; i++) buf[12 + i] = payload[i] as number;
-    (this.#rtp as MediaSocket).send(bufs.commit(12 + bytes), this.#dstPort, this.#dstAddress);
+    const packet = bufs.commit(12 + bytes);
+    if (this.#outTaps.length > 0) this.#tapOut(packet, now);
+    (this.#rtp as MediaSocket).send(packet, this.#dstPort, this.#dstAddress);
     this.packetsSent++;
     this.octetsSent += bytes;
     this.#tx.onPacketSent(bytes, out.lastTimestamp, now);
@@ -470,13 +506,16 @@ export class WorkerEndpoint {
     const audio = this.format.audio;
     const inband = this.#needsInband();
     const onDigit = (digit: string, durationMs: number) => this.#digitReceived(digit, durationMs, 'inband');
-    if (this.mode === MODE_TRANSCODE) {
+    const onBegin = (digit: string) => this.#digitBegan(digit);
+    if (this.mode === MODE_TRANSCODE || this.mode === MODE_BRIDGE) {
+      const mode = this.mode;
       const codec = await this.#useCodec(this.transcodeRate);
+      if (this.mode !== mode) return; // left the bridge/session while the codec was made
       this.rxPipe = new ReceivePipeline({
         codec,
         tickMs: this.#env.tickMs,
         jitter: this.config.jitter,
-        ...(inband ? { onInbandDigit: onDigit } : {}),
+        ...(inband ? { onInbandDigit: onDigit, onInbandDigitBegin: onBegin } : {}),
       });
       this.#packetDecoder = undefined;
       return;
@@ -484,7 +523,9 @@ export class WorkerEndpoint {
     this.rxPipe = undefined;
     if (inband && audio) {
       const codec = await this.#useCodec(this.#codec?.sampleRate ?? pcmRateFor(audio));
-      if (this.mode !== MODE_TRANSCODE) this.#packetDecoder = new PacketDecoder(codec, onDigit);
+      if (this.mode === MODE_IDLE || this.mode === MODE_RELAY) {
+        this.#packetDecoder = new PacketDecoder(codec, onDigit, onBegin);
+      }
     } else {
       this.#packetDecoder = undefined;
     }
@@ -498,7 +539,7 @@ export class WorkerEndpoint {
     peer.out.remap();
   }
 
-  /** Back to idle (no peer). */
+  /** Back to idle (no peer, no bridge). */
   clearConnection(): void {
     this.mode = MODE_IDLE;
     this.peer = undefined;
@@ -507,36 +548,88 @@ export class WorkerEndpoint {
     this.rxPipe = undefined;
   }
 
+  // ------------------------------------------------------------------ recording taps
+
+  /** Starts feeding `tap` with this endpoint's audio packets (its direction). */
+  addTap(tap: PacketTap): void {
+    if (tap.direction === 'in') this.#inTaps = [...this.#inTaps, tap];
+    else this.#outTaps = [...this.#outTaps, tap];
+  }
+
+  removeTap(tap: PacketTap): void {
+    this.#inTaps = this.#inTaps.filter((t) => t !== tap);
+    this.#outTaps = this.#outTaps.filter((t) => t !== tap);
+  }
+
+  /** Feeds a packet we send (rewritten or generated) to the `out` taps. */
+  #tapOut(packet: Uint8Array, now: number): void {
+    try {
+      tapReader.wrap(packet);
+    } catch {
+      return;
+    }
+    const taps = this.#outTaps;
+    for (let i = 0; i < taps.length; i++) (taps[i] as PacketTap).push(tapReader, now);
+  }
+
   // ------------------------------------------------------------------ players and DTMF out
 
-  /** Plays `source` until it ends (`completed: true`) or is stopped/replaced (`false`). */
-  async play(source: PlaySource): Promise<boolean> {
+  /**
+   * Plays `input` (a source or a playlist) until it ends, is stopped or
+   * replaced, or a digit barges in; resolves with how it ended.
+   */
+  async play(input: PlayInput, options: PlayOptions = {}): Promise<PlayResult> {
     const audio = this.format.audio;
     if (!audio) throw new StrowgerError('ERR_INVALID_STATE', `endpoint ${this.id} has no audio codec`);
     const codec = await this.#useCodec(this.#codec?.sampleRate ?? pcmRateFor(audio));
-    const player = await createPlayer(source, codec.sampleRate);
-    if (this.#closed) throw new StrowgerError('ERR_CLOSED', `endpoint ${this.id} closed`);
-    return new Promise<boolean>((resolve) => {
-      this.#finishPlayer(false);
+    const player = await createPlayer(input, codec.sampleRate, this.#env.play, {
+      loop: options.loop === true,
+      frameSamples: (codec.sampleRate * this.#env.tickMs) / 1000,
+    });
+    if (this.#closed) {
+      player.close();
+      throw new StrowgerError('ERR_CLOSED', `endpoint ${this.id} closed`);
+    }
+    return new Promise<PlayResult>((resolve) => {
+      this.#finishPlayer('replaced');
       this.#player = player;
       this.#playerDone = resolve;
+      this.#playOptions = { bargeIn: options.bargeIn === true, loop: options.loop === true };
       this.txPipe?.reset();
       this.#updateTicking();
+      this.#env.emit({ kind: 'event', type: 'playing', endpoint: this.id });
     });
   }
 
-  stopPlay(): void {
-    this.#finishPlayer(false);
+  /** Stops, pauses (silence is sent meanwhile) or resumes the current play. */
+  controlPlay(action: 'stop' | 'pause' | 'resume'): void {
+    const p = this.#player;
+    if (!p) return;
+    if (action === 'pause') p.paused = true;
+    else if (action === 'resume') p.paused = false;
+    else this.#finishPlayer('stopped');
   }
 
-  #finishPlayer(completed: boolean): void {
+  stopPlay(): void {
+    this.#finishPlayer('stopped');
+  }
+
+  #finishPlayer(reason: PlayEndReason, digit?: string): void {
     const done = this.#playerDone;
+    const player = this.#player;
     this.#player = undefined;
     this.#playerDone = undefined;
+    player?.close();
     if (done) {
       this.txPipe?.reset();
       this.out.remap();
-      done(completed);
+      const result: PlayResult = {
+        completed: reason === 'completed',
+        reason,
+        playedMs: player ? player.playedMs : 0,
+      };
+      if (digit !== undefined) result.digit = digit;
+      done(result);
     }
     this.#updateTicking();
   }
@@ -569,8 +662,8 @@ export class WorkerEndpoint {
       });
       return { sent, mode: 'rfc4733' };
     }
-    const completed = await this.play({ dtmfTones: digits, toneMs: durationMs, gapMs: Math.max(gapMs, 1) });
-    if (!completed) throw new StrowgerError('ERR_ABORTED', 'in-band DTMF was interrupted');
+    const played = await this.play({ dtmfTones: digits, toneMs: durationMs, gapMs: Math.max(gapMs, 1) });
+    if (!played.completed) throw new StrowgerError('ERR_ABORTED', 'in-band DTMF was interrupted');
     return { sent: digits.length, mode: 'inband' };
   }
 
@@ -589,7 +682,7 @@ export class WorkerEndpoint {
       const frame = this.#frame;
       player.fill(frame);
       this.txPipe.write(frame, frame.length);
-      if (player.done) this.#finishPlayer(true);
+      if (player.done) this.#finishPlayer('completed');
     }
     if (this.#dtmfJobs.length > 0) this.#tickDtmf(now);
   }
@@ -780,7 +873,7 @@ export class WorkerEndpoint {
       }
     }
     this.#closed = true;
-    this.#finishPlayer(false);
+    this.#finishPlayer('closed');
     for (const job of this.#dtmfJobs.splice(0)) {
       job.reject(new StrowgerError('ERR_CLOSED', `endpoint ${this.id} closed`));
     }

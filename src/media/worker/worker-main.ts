@@ -16,6 +16,7 @@ const runtime = new MediaWorkerRuntime({
   tickMs: data.tickMs ?? 20,
   maxCatchUpTicks: data.maxCatchUpTicks ?? 5,
   threadId,
+  ...(data.promptDirectory === undefined ? {} : { promptDirectory: data.promptDirectory }),
 });
 port.on('message', (m: RequestMessage) => {
   void runtime.handle(m).then(() => {

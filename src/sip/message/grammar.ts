@@ -288,6 +288,28 @@ export function isIPv6(s: string): boolean {
   return count === 8;
 }
 
+/**
+ * Scans a hostname or IPv4 address (labels of alphanum, '-', '_' separated by
+ * single dots) starting at `i`, validating as it goes; it ends at ':' or ';',
+ * and also at '?' (in a URI) or LWS (in a Via). Returns the end index.
+ */
+export function scanHost(s: string, i: number, end: number, inVia: boolean): number {
+  const h0 = i;
+  let label = 0;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 58 || c === 59 || (inVia ? c === 32 || c === 9 : c === 63)) break;
+    if (c === 46) {
+      if (label === 0) throw new SipParseError('invalid host', { offset: i });
+      label = 0;
+    } else if (isHostChar(c)) label++;
+    else throw new SipParseError('invalid host', { offset: i });
+    i++;
+  }
+  if (i === h0) throw new SipParseError('invalid host', { offset: h0 });
+  return i;
+}
+
 /** Checks a hostname (RFC 3261 §25.1; underscores tolerated) or IPv4 address. */
 export function isHostname(s: string): boolean {
   if (s.length === 0 || s.length > 255) return false;

@@ -17,11 +17,11 @@ import {
   CHARSET,
   firstBadChar,
   isHexDigit,
-  isHostChar,
   isIPv4,
   isIPv6,
   isParamChar,
   isTokenChar,
+  scanHost,
   unescapeUri,
 } from './grammar.js';
 import { Params } from './params.js';
@@ -261,20 +261,8 @@ function parseSipUriBody(s: string, i: number, end: number, scheme: 'sip' | 'sip
     if (!isIPv6(host)) fail('invalid IPv6 address', i + 1);
     i = close + 1;
   } else {
-    // hostname / IPv4address: labels of alphanum, '-', '_' separated by single dots
     const h0 = i;
-    let label = 0;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c === 58 || c === 59 || c === 63) break;
-      if (c === 46) {
-        if (label === 0) fail('invalid host', i);
-        label = 0;
-      } else if (isHostChar(c)) label++;
-      else fail('invalid host', i);
-      i++;
-    }
-    if (i === h0) fail('invalid host', h0);
+    i = scanHost(s, i, end, false);
     host = s.slice(h0, i);
   }
   let port: number | undefined;

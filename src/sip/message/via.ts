@@ -7,16 +7,7 @@
  *   via-params  = via-ttl / via-maddr / via-received / via-branch / response-port / via-extension
  */
 import { SipParseError } from './errors.js';
-import {
-  isHostChar,
-  isHostname,
-  isIPv4,
-  isIPv6,
-  isLws,
-  parseDecimal,
-  scanToken,
-  skipLws,
-} from './grammar.js';
+import { isHostname, isIPv4, isIPv6, isLws, parseDecimal, scanHost, scanToken, skipLws } from './grammar.js';
 import { parseGenericParams } from './name-addr.js';
 import { Params, sameName } from './params.js';
 
@@ -158,20 +149,8 @@ export function parseVia(s: string, start = 0, end = s.length): Via {
     if (!isIPv6(host)) fail('invalid IPv6 address in Via', i + 1);
     i = close + 1;
   } else {
-    // hostname / IPv4address, validated as it is scanned
     const h0 = i;
-    let label = 0;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c === 58 || c === 59 || c === 32 || c === 9) break;
-      if (c === 46) {
-        if (label === 0) fail('invalid Via host', i);
-        label = 0;
-      } else if (isHostChar(c)) label++;
-      else fail('invalid Via host', i);
-      i++;
-    }
-    if (i === h0) fail('invalid Via host', h0);
+    i = scanHost(s, i, end, true);
     host = s.slice(h0, i);
   }
   let port: number | undefined;

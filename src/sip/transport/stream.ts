@@ -320,6 +320,33 @@ export abstract class StreamTransport extends TypedEmitter<TransportEvents> impl
    * Registers how to cancel a dial or handshake in flight when the transport
    * closes; call the returned function once it has settled.
    */
+  /** The error a failed outbound connection attempt rejects with. */
+  protected _connectError(remote: Endpoint, err: Error): StrowgerError {
+    if (err instanceof StrowgerError) return err;
+    return new StrowgerError(
+      'ERR_TRANSPORT',
+      `cannot connect ${this.protocol} to ${formatEndpoint(remote)}: ${err.message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+
+  /** Fails a connection attempt with ERR_TIMEOUT after the configured connect timeout. */
+  protected _connectTimer(remote: Endpoint, fail: (err: Error) => void): ClockTimer {
+    const ms = this.settings.connectTimeoutMs;
+    return this.clock.setTimeout(
+      () =>
+        fail(
+          new StrowgerError(
+            'ERR_TIMEOUT',
+            `${this.protocol} connect to ${formatEndpoint(remote)} timed out after ${ms} ms`,
+          ),
+        ),
+      ms,
+    );
+  }
+
   protected _track(abort: () => void): () => void {
     if (this.#closing) {
       abort();

@@ -12,13 +12,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { StrowgerError } from '../../core/index.js';
-import {
-  defaultAdvertisedHost,
-  formatEndpoint,
-  ipFamily,
-  isUnspecifiedAddress,
-  normalizeAddress,
-} from './address.js';
+import { defaultAdvertisedHost, ipFamily, isUnspecifiedAddress, normalizeAddress } from './address.js';
 import {
   type Connection,
   STREAM_TRANSPORT_DEFAULTS,
@@ -165,28 +159,9 @@ abstract class SocketStreamTransport extends StreamTransport {
         untrack();
         timer.cancel();
         socket.destroy();
-        reject(
-          err instanceof StrowgerError
-            ? err
-            : new StrowgerError(
-                'ERR_TRANSPORT',
-                `cannot connect ${this.protocol} to ${formatEndpoint(remote)}: ${err.message}`,
-                {
-                  cause: err,
-                },
-              ),
-        );
+        reject(this._connectError(remote, err));
       };
-      const timer = this.clock.setTimeout(
-        () =>
-          fail(
-            new StrowgerError(
-              'ERR_TIMEOUT',
-              `${this.protocol} connect to ${formatEndpoint(remote)} timed out after ${this.settings.connectTimeoutMs} ms`,
-            ),
-          ),
-        this.settings.connectTimeoutMs,
-      );
+      const timer = this._connectTimer(remote, fail);
       socket.once('error', fail);
       socket.once(readyEvent, () => {
         untrack();

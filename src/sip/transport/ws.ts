@@ -272,28 +272,9 @@ export class WsTransport extends StreamTransport {
         ws.removeAllListeners();
         ws.on('error', () => {});
         ws.terminate();
-        reject(
-          err instanceof StrowgerError
-            ? err
-            : new StrowgerError(
-                'ERR_TRANSPORT',
-                `cannot connect ${this.protocol} to ${formatEndpoint(remote)}: ${err.message}`,
-                {
-                  cause: err,
-                },
-              ),
-        );
+        reject(this._connectError(remote, err));
       };
-      const timer = this.clock.setTimeout(
-        () =>
-          fail(
-            new StrowgerError(
-              'ERR_TIMEOUT',
-              `${this.protocol} connect to ${formatEndpoint(remote)} timed out after ${this.settings.connectTimeoutMs} ms`,
-            ),
-          ),
-        this.settings.connectTimeoutMs,
-      );
+      const timer = this._connectTimer(remote, fail);
       ws.once('upgrade', (res: IncomingMessage) => {
         local = { address: res.socket.localAddress ?? local.address, port: res.socket.localPort ?? 0 };
       });

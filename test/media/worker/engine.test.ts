@@ -292,7 +292,7 @@ describe('sending DTMF and playing audio', () => {
       pb.send(b.local.rtpPort, 0, SILENCE); // what B says is held back while A hears the tone
       await t!.clock.advanceAsync(20);
     }
-    expect(await playing).toEqual({ completed: true });
+    expect(await playing).toEqual({ completed: true, reason: 'completed', playedMs: 400 });
     const got = pa.rtp();
     const pcm = decodePayloads(got.map((p) => p.payload));
     const tone = pcm.subarray(400, 3200); // inside the 400 ms tone (US busy: 480 + 620 Hz, on 500 ms)
@@ -307,18 +307,18 @@ describe('sending DTMF and playing audio', () => {
     expect(after.every((p) => p.payload.every((x) => x === 0xff))).toBe(true);
   });
 
-  it('stopPlay() ends a play with completed: false; a new play replaces the old one', async () => {
+  it('stopPlay() ends a play with reason "stopped"; a new play replaces the old one ("replaced")', async () => {
     const { a } = await pair();
     const first = a.play({ tone: 'ringback', region: 'uk' });
     await t!.clock.advanceAsync(100);
     const second = a.play({ pcm: new Int16Array(16000).fill(1000), sampleRate: 16000 });
     await t!.clock.advanceAsync(100);
-    expect(await first).toEqual({ completed: false });
+    expect(await first).toMatchObject({ completed: false, reason: 'replaced' });
     await a.stopPlay();
-    expect(await second).toEqual({ completed: false });
+    expect(await second).toMatchObject({ completed: false, reason: 'stopped' });
     const third = a.play({ pcm: new Int16Array(800).fill(1000), sampleRate: 8000 });
     await t!.clock.advanceAsync(200);
-    expect(await third).toEqual({ completed: true });
+    expect(await third).toEqual({ completed: true, reason: 'completed', playedMs: 100 });
   });
 
   it('takes its codecs and remote address from an SDP offer/answer', async () => {

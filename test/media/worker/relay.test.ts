@@ -326,4 +326,38 @@ describe('relay', () => {
     expect(stats[0]?.mos).toBeGreaterThan(4.3);
     expect(stats[1]?.mos).toBeLessThan(stats[0]?.mos as number);
   });
+  it('echo sends the packets of a party back to it with the endpoint SSRC, payload intact, and stops when closed', async () => {
+    t = await inProcessEngine();
+    const a = await t.engine.createEndpoint({
+      codecs: [PCMU, TE],
+      remote: { address: '10.0.0.2', port: 4000 },
+    });
+    const pa = new Phone(t.net, '10.0.0.2', 4000, 0xa1);
+    await expect(t.engine.relay(a, a)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    const echo = await t.engine.echo(a);
+    expect([echo.kind, echo.a, echo.b, a.session]).toEqual(['echo', a, a, echo]);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 10; i++) {
+      const payload = new Uint8Array(160).fill(i + 1);
+      sent.push(payload);
+      pa.send(a.local.rtpPort, 0, payload);
+      await t.clock.advanceAsync(20);
+    }
+    const back = pa.rtp();
+    expect(back.map((p) => p.payload)).toEqual(sent);
+    expect(back.every((p) => p.ssrc === a.ssrc && p.pt === 0)).toBe(true);
+    expect(back.slice(1).every((p, i) => p.seq === (((back[i] as { seq: number }).seq + 1) & 0xffff))).toBe(
+      true,
+    );
+    await echo.close();
+    expect(a.session).toBeUndefined();
+    pa.send(a.local.rtpPort, 0, SILENCE);
+    await t.clock.advanceAsync(20);
+    expect(pa.rtp().length).toBe(back.length);
+    // the endpoint can be echoed again, and closing it ends the echo
+    const again = await t.engine.echo(a);
+    await a.close();
+    expect(again.closed).toBe(true);
+    expect(t.engine.sessionCount).toBe(0);
+  });
 });
