@@ -27,18 +27,33 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { linearToUlaw } from '../src/media/codecs/index.js';
 import { ensureTool } from '../test/helpers/tools.js';
 import { stopAll } from './lib/children.js';
 import { startKamailio } from './lib/kamailio.js';
 import { freeUdpBlock } from './lib/ports.js';
-import { durationSec, epoch, num, runUacStep, startUas, type Uas } from './lib/sipp-load.js';
+import { treeCpuSeconds } from './lib/proc.js';
+import {
+  durationSec,
+  epoch,
+  num,
+  readSippStats,
+  runUacStep,
+  startUac,
+  startUas,
+  type UacResult,
+  type Uas,
+} from './lib/sipp-load.js';
 import { SENT_PER_CALL, uacScenario, uasScenario } from './lib/sipp-scenarios.js';
 import { printResult } from './lib/stats.js';
+import { type SwitchProcess, startSwitch } from './lib/switch-process.js';
 
 const PEER_ONLY = process.argv.includes('--peer-only');
+const NO_MEDIA = process.argv.includes('--no-media');
+const MEDIA_ONLY = process.argv.includes('--media-only');
 const DEBUG = process.env.BENCH_DEBUG === '1';
 const STEP_SEC = Number(process.env.BENCH_STEP_SEC ?? 5);
 const CALL_MS = Number(process.env.BENCH_CALL_MS ?? 100);
@@ -350,7 +365,8 @@ interface MediaResult {
 function toneWav(file: string): void {
   const n = 8000;
   const data = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) data[i] = linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  for (let i = 0; i < n; i++)
+    data[i] = linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   const h = Buffer.alloc(44);
   h.write('RIFF', 0);
   h.writeUInt32LE(36 + n, 4);
@@ -433,7 +449,7 @@ async function mediaRun(): Promise<MediaResult> {
   }
   const samples: Sample[] = [];
   let finished = false;
-  const done = uac.done.then((r) => {
+  const done = uac.done.then((r: UacResult) => {
     finished = true;
     return r;
   });
@@ -477,7 +493,7 @@ async function mediaRun(): Promise<MediaResult> {
   if (endpoints < MEDIA_CALLS * 2) reasons.push(`${endpoints} media endpoints for ${MEDIA_CALLS} calls`);
   if (relayedPps < expectedPps * 0.95)
     reasons.push(`relayed ${relayedPps.toFixed(0)} packets/s of ${expectedPps} expected`);
-  const cdrTotal = Object.values(cdrs).reduce((a, b) => a + b, 0);
+  const cdrTotal = Object.values(cdrs).reduce((a: number, b: number) => a + b, 0);
   if (cdrTotal !== created) reasons.push(`${cdrTotal} CDRs for ${created} calls`);
   if (DEBUG && reasons.length) process.stderr.write(`[media] ${r.errors.slice(0, 2000)}\n`);
   return {
@@ -580,24 +596,21 @@ function cpuAt(steps: readonly Step[], rate: number): number {
 
 // ---- main --------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
-  const cores = availableParallelism();
-  process.stdout.write(
-    `cps: ${cores} cores, load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )}; steps of ${STEP_SEC} s, calls of ${CALL_MS} ms, SIPp ${NICE !== undefined ? 'at nice -5' : 'at normal priority'}\n`,
-  );
-  if (!PEER_ONLY) {
-    throw new Error(
-      'the switch (createSwitch in src/api) is not in this checkout yet: run `npm run bench -- cps --peer-only`',
-    );
-  }
-  const servers: { server: Server; ramp: Ramp; uacPort: number }[] = [];
-  const k = await kamailioServer();
-  servers.push({ server: k, ramp: new Ramp(), uacPort: await freeUdpBlock(8) });
+function mediaReport(m: MediaResult): string {
+  const cdrs = Object.entries(m.cdrs)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return [
+    `media anchored (${MEDIA_CALLS} calls at ${MEDIA_CPS}/s, held ${MEDIA_HOLD_MS / 1000} s, G.711 20 ms both ways):`,
+    `  calls ${m.calls}: ${m.ok} ok, ${m.failed} failed; most up at once ${m.maxConcurrent}; all ${MEDIA_CALLS} up for ${m.plateauSec.toFixed(0)} s`,
+    `  on the plateau: ${m.endpoints} media endpoints, relayed ${m.relayedPps.toFixed(0)} packets/s (${m.expectedPps} expected), late ticks ${m.lateTicks}, worst tick lag ${m.maxLagMs.toFixed(1)} ms`,
+    `  CPU on the plateau (cores): switch ${m.switchCores.toFixed(2)}, SIPp uac ${m.uacCores.toFixed(2)}, SIPp uas ${m.uasCores.toFixed(2)}`,
+    `  CDRs: ${cdrs || 'none'}`,
+    `  ${m.pass ? 'pass' : `FAIL: ${m.why}`}`,
+  ].join('\n');
+}
 
+async function ramp(servers: readonly { server: Server; ramp: Ramp }[]): Promise<boolean> {
   let truncated = false;
   for (;;) {
     let any = false;
@@ -609,12 +622,13 @@ async function main(): Promise<void> {
         break;
       }
       any = true;
-      let step = await runStep(s.server, s.uacPort, join(work, 'steps'), rate, 1);
+      let step = await runStep(s.server, join(work, 'steps'), rate, 1);
       if (DEBUG) process.stderr.write(`${s.server.name} ${rate}: ${step.pass ? 'pass' : step.why}\n`);
       if (!step.pass && s.server.alive()) {
         s.ramp.steps.push(step);
         await settle(s.server);
-        step = await runStep(s.server, s.uacPort, join(work, 'steps'), rate, 2);
+        step = await runStep(s.server, join(work, 'steps'), rate, 2);
+        if (DEBUG) process.stderr.write(`${s.server.name} ${rate} again: ${step.pass ? 'pass' : step.why}\n`);
       }
       s.ramp.steps.push(step);
       s.ramp.record(rate, step.pass);
@@ -624,10 +638,31 @@ async function main(): Promise<void> {
       }
       await settle(s.server);
     }
-    if (!any || truncated) break;
+    if (!any || truncated) return truncated;
   }
+}
 
-  for (const s of servers) process.stdout.write(`\n${table(s.server.name, s.ramp.steps)}\n`);
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  process.stdout.write(
+    `cps: ${cores} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}; steps of ${STEP_SEC} s, calls of ${CALL_MS} ms, SIPp ${NICE !== undefined ? 'at nice -5' : 'at normal priority'}\n`,
+  );
+  const servers: { server: Server; ramp: Ramp }[] = [];
+  let truncated = false;
+  if (!MEDIA_ONLY) {
+    servers.push({ server: await kamailioServer(), ramp: new Ramp() });
+    if (!PEER_ONLY) servers.push({ server: await switchServer(), ramp: new Ramp() });
+    try {
+      truncated = await ramp(servers);
+    } finally {
+      for (const s of servers) await s.server.stop();
+    }
+    for (const s of servers) process.stdout.write(`\n${table(s.server.name, s.ramp.steps)}\n`);
+  }
   const sums = servers.map((s) => ({ name: s.server.name, steps: s.ramp.steps, ...summarize(s.ramp.steps) }));
   process.stdout.write('\n');
   for (const s of sums)
@@ -635,8 +670,43 @@ async function main(): Promise<void> {
       `${s.name}: clean rate ${s.clean} cps, ${s.cpuPer1k.toFixed(3)} CPU-s per 1,000 calls there; ${s.limit}\n`,
     );
   if (truncated) process.stdout.write(`(stopped after ${MAX_BENCH_SEC} s: the ramp is incomplete)\n`);
-  const peer = sums[0] as (typeof sums)[number];
+
+  let media: MediaResult | undefined;
+  if (!PEER_ONLY && !NO_MEDIA) {
+    media = await mediaRun();
+    process.stdout.write(`\n${mediaReport(media)}\n`);
+  }
+  const mediaFields = media
+    ? {
+        mediaConcurrent: media.maxConcurrent,
+        mediaCalls: media.calls,
+        mediaFailed: media.failed,
+        mediaNotCompleted: media.calls - media.ok,
+        mediaPlateauSec: round(media.plateauSec),
+        mediaRelayedPps: Math.round(media.relayedPps),
+        mediaExpectedPps: media.expectedPps,
+        mediaLateTicks: media.lateTicks,
+        mediaMaxLagMs: round(media.maxLagMs),
+        mediaSwitchCores: round(media.switchCores),
+        mediaPass: media.pass,
+      }
+    : {};
+
+  const peer = sums[0];
   const ours = sums[1];
+  if (!peer) {
+    // --media-only
+    printResult({
+      name: 'cps-media',
+      value: media?.maxConcurrent ?? 0,
+      unit: 'concurrent calls',
+      peer: 'none (media-only run)',
+      peerValue: 0,
+      ratio: 0,
+      ...mediaFields,
+    });
+    return;
+  }
   if (!ours) {
     printResult({
       name: 'cps-peer-only',
@@ -645,7 +715,7 @@ async function main(): Promise<void> {
       peer: 'kamailio 5.6 tm',
       peerValue: peer.clean,
       ratio: 1,
-      peerCpuSecPer1kCalls: round(peer.cpuPer1k),
+      peerCpuSecPer1000: round(peer.cpuPer1k),
       note: 'peer only: the switch was not measured',
     });
     return;
@@ -658,11 +728,13 @@ async function main(): Promise<void> {
     peer: 'kamailio 5.6 tm',
     peerValue: peer.clean,
     ratio: round(ours.clean / Math.max(1, peer.clean)),
-    cpuSecPer1kCalls: round(ours.cpuPer1k),
-    peerCpuSecPer1kCalls: round(peer.cpuPer1k),
+    cpuSecPer1000: round(ours.cpuPer1k),
+    peerCpuSecPer1000: round(peer.cpuPer1k),
     commonRate: common,
-    cpuSecPer1kCallsAtCommon: round(cpuAt(ours.steps, common)),
-    peerCpuSecPer1kCallsAtCommon: round(cpuAt(peer.steps, common)),
+    cpuSecPer1000AtCommon: round(cpuAt(ours.steps, common)),
+    peerCpuSecPer1000AtCommon: round(cpuAt(peer.steps, common)),
+    ...(truncated ? { truncated: true } : {}),
+    ...mediaFields,
   });
 }
 
