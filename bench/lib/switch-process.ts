@@ -98,7 +98,10 @@ export async function startSwitch(o: SwitchProcessOptions): Promise<SwitchProces
   };
   const specFile = join(o.dir, 'spec.json');
   writeFileSync(specFile, JSON.stringify(spec));
-  const child = startChild('switch', process.execPath, [launcher, specFile], {
+  // BENCH_PROFILE=DIR: a V8 CPU profile of the switch process is written to DIR at its end
+  const profile = process.env.BENCH_PROFILE;
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child = startChild('switch', process.execPath, [...nodeArgs, launcher, specFile], {
     maxSeconds: o.maxSeconds,
     cwd: o.dir,
   });
