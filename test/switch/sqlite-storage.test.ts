@@ -157,6 +157,7 @@ describe('sqlite storage', () => {
     expect(await exit).toBe('SIGKILL');
     const s = await createSqliteStorage({ dataDir: dir });
     expect((await s.cdrs.get('durable-1'))?.talkMs).toBe(9_900);
+    expect((await s.cdrs.query({ disposition: 'no-answer', limit: 100 })).items).toHaveLength(20);
     expect((await s.events.query({ queueId: 'demo' })).items).toHaveLength(1);
     await s.close();
   });

@@ -2,7 +2,9 @@
  * The embedded default Storage: one SQLite database file (libSQL's prebuilt binding) in the
  * data directory, in WAL mode with `synchronous = FULL`, so a write is on disk when its
  * promise resolves. Numbered migrations run at open inside one transaction. Statements
- * are prepared once and reused.
+ * are prepared once and reused. CDRs are group-committed: those written during one turn of
+ * the event loop share one transaction (one fsync) on the next turn, and each promise
+ * resolves once that commit is on disk.
  */
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -78,6 +80,18 @@ function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefi
 function isConstraint(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** A database failure as ERR_STORAGE (a StorageError as it is). */
+function asStorageError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  return new StorageError('ERR_STORAGE', `database error: ${(err as Error).message}`, { cause: err });
+}
+
+interface PendingCdr {
+  record: CdrRecord;
+  resolve(r: CdrRecord): void;
+  reject(e: StorageError): void;
 }
 
 function cdrFromRow(r: Row): CdrRecord {
@@ -219,6 +233,10 @@ export class SqliteStorage implements Storage {
   #db: Db;
   #closed = false;
   #cache = new Map<string, Stmt>();
+  /** CDRs waiting for the next group commit, and its scheduled run. */
+  #pendingCdrs: PendingCdr[] = [];
+  #cdrFlush: ReturnType<typeof setImmediate> | undefined;
+  readonly #flushCdrs: () => void;
 
   /** Use {@link createSqliteStorage}. */
   constructor(db: Db, path: string) {
@@ -233,7 +251,7 @@ export class SqliteStorage implements Storage {
         :hangupStatus, :hangupReason, :hangupBy, :legs, :extensions, :queue, :agent, :trunk)`);
     const insertExtension = this.#prepare('INSERT INTO cdr_extensions (extension, cdr_seq) VALUES (?, ?)');
     const selectCdr = this.#prepare('SELECT * FROM cdrs WHERE call_id = ?');
-    const writeCdr = db.transaction((r: CdrRecord) => {
+    const insertOne = (r: CdrRecord) => {
       const res = insertCdr.run({
         callId: r.callId,
         callerNumber: r.caller.number,
@@ -258,32 +276,81 @@ export class SqliteStorage implements Storage {
         trunk: r.trunk ?? null,
       });
       for (const ext of r.extensions) insertExtension.run(ext, res.lastInsertRowid);
+    };
+    const writeCdr = db.transaction(insertOne);
+    const writeCdrs = db.transaction((list: readonly PendingCdr[]) => {
+      for (const p of list) insertOne(p.record);
     });
-    this.cdrs = {
-      write: (input) =>
-        this.#run(() => {
-          const record = normalizeCdr(input);
+    /** One CDR alone: its own transaction, a duplicate callId as a typed error. */
+    const writeAlone = (record: CdrRecord): void => {
+      try {
+        writeCdr(record);
+      } catch (err) {
+        if (isConstraint(err)) {
+          throw new StorageError(
+            'ERR_STORAGE',
+            `cdr.callId ${JSON.stringify(record.callId)} is already recorded`,
+            {
+              field: 'cdr.callId',
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+    };
+    // Group commit: the CDRs written during one turn of the event loop share one
+    // transaction (one fsync), committed on the next turn; each promise resolves once
+    // its CDR is on disk, as before. When the batch fails (a duplicate callId among
+    // them), each is written alone so that only the bad one is refused.
+    this.#flushCdrs = () => {
+      this.#cdrFlush = undefined;
+      const batch = this.#pendingCdrs;
+      if (batch.length === 0) return;
+      this.#pendingCdrs = [];
+      try {
+        if (batch.length === 1) writeAlone((batch[0] as PendingCdr).record);
+        else writeCdrs(batch);
+      } catch (err) {
+        if (batch.length === 1) {
+          (batch[0] as PendingCdr).reject(asStorageError(err));
+          return;
+        }
+        for (const p of batch) {
           try {
-            writeCdr(record);
-          } catch (err) {
-            if (isConstraint(err)) {
-              throw new StorageError(
-                'ERR_STORAGE',
-                `cdr.callId ${JSON.stringify(record.callId)} is already recorded`,
-                { field: 'cdr.callId', cause: err },
-              );
-            }
-            throw err;
+            writeAlone(p.record);
+            p.resolve(p.record);
+          } catch (e) {
+            p.reject(asStorageError(e));
           }
-          return record;
-        }),
+        }
+        return;
+      }
+      for (const p of batch) p.resolve(p.record);
+    };
+    this.cdrs = {
+      write: (input) => {
+        if (this.#closed) return Promise.reject(closedError());
+        let record: CdrRecord;
+        try {
+          record = normalizeCdr(input);
+        } catch (err) {
+          return Promise.reject(asStorageError(err));
+        }
+        return new Promise<CdrRecord>((resolve, reject) => {
+          this.#pendingCdrs.push({ record, resolve, reject });
+          this.#cdrFlush ??= setImmediate(this.#flushCdrs);
+        });
+      },
       get: (callId) =>
         this.#run(() => {
+          this.#flushCdrs();
           const row = selectCdr.get(id(callId, 'callId')) as Row | undefined;
           return row ? cdrFromRow(row) : undefined;
         }),
       query: (query) =>
         this.#run(() => {
+          this.#flushCdrs();
           const q = normalizeCdrQuery(query);
           const where: string[] = [];
           const params: Record<string, unknown> = { limit: q.limit + 1 };
@@ -560,6 +627,8 @@ export class SqliteStorage implements Storage {
   /** Closes the database. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    if (this.#cdrFlush !== undefined) clearImmediate(this.#cdrFlush);
+    this.#flushCdrs(); // CDRs already accepted are written
     this.#closed = true;
     this.#cache.clear();
     this.#db.close();
@@ -580,10 +649,7 @@ export class SqliteStorage implements Storage {
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      if (err instanceof StorageError) return Promise.reject(err);
-      return Promise.reject(
-        new StorageError('ERR_STORAGE', `database error: ${(err as Error).message}`, { cause: err }),
-      );
+      return Promise.reject(asStorageError(err));
     }
   }
 }
