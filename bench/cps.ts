@@ -100,8 +100,8 @@ interface Server {
   uacPort: number;
   /** CPU seconds of the server's process tree so far. */
   cpuSec(): number;
-  /** CDRs written so far, once no call is in progress (waits up to 10 s); absent for a proxy. */
-  cdrs?(): Promise<number>;
+  /** CDRs written so far, once no call is in progress (waits up to 40 s), and the calls still up; absent for a proxy. */
+  cdrs?(): Promise<{ cdrs: number; active: number }>;
   alive(): boolean;
   /** Its output, for a failure report. */
   output(): string;
@@ -207,7 +207,7 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   const uas1 = await server.uas.statsAfter(Number.isFinite(endEpoch) ? endEpoch : Date.now() / 1000);
   const d = (key: string) => num(uas1, key) - num(uas0, key);
   const cdr1 = await server.cdrs?.();
-  const cdrs = cdr0 !== undefined && cdr1 !== undefined ? cdr1 - cdr0 : undefined;
+  const cdrs = cdr0 !== undefined && cdr1 !== undefined ? cdr1.cdrs - cdr0.cdrs : undefined;
   const ok = num(r.stats, 'SuccessfulCall(C)');
   const failed = num(r.stats, 'FailedCall(C)') + d('FailedCall(C)');
   const created = num(r.stats, 'OutgoingCall(C)');
@@ -223,6 +223,7 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   if (retransShare >= RETRANS_LIMIT) reasons.push(`retransmissions ${(retransShare * 100).toFixed(2)}%`);
   if (achieved < rate * RATE_FLOOR) reasons.push(`achieved ${achieved.toFixed(0)} cps`);
   if (cdrs !== undefined && cdrs !== created) reasons.push(`${cdrs} CDRs for ${created} calls`);
+  if (cdr1 && cdr1.active > 0) reasons.push(`${cdr1.active} calls still up in the switch 40 s after`);
   if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code}`);
   const step: Step = {
     rate,
@@ -314,11 +315,13 @@ async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
     proc,
     cpuSec: () => proc.cpuSec(),
     async cdrs() {
-      const end = Date.now() + 10_000;
+      // a call whose last transaction is still open (a lost ACK, Timer H: 32 s) ends late
+      const end = Date.now() + 40_000;
       for (;;) {
         const st = proc.stats();
         // stats are written every 500 ms: take one written after the calls were over
-        if ((st && st.active === 0 && st.at > Date.now() - 400) || Date.now() > end) return st?.cdrs ?? 0;
+        const fresh = st !== undefined && st.at > Date.now() - 400;
+        if ((fresh && st.active === 0) || Date.now() > end) return { cdrs: st?.cdrs ?? 0, active: st?.active ?? 0 };
         await new Promise((r) => setTimeout(r, 100));
       }
     },
