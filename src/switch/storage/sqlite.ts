@@ -2,9 +2,8 @@
  * The embedded default Storage: one SQLite database file (libSQL's prebuilt binding) in the
  * data directory, in WAL mode with `synchronous = FULL`, so a write is on disk when its
  * promise resolves. Numbered migrations run at open inside one transaction. Statements
- * are prepared once and reused. CDRs are group-committed: those written during one turn of
- * the event loop share one transaction (one fsync) on the next turn, and each promise
- * resolves once that commit is on disk.
+ * are prepared once and reused. CDRs are group-committed (see `#flushCdrs`): each promise
+ * resolves once the commit that holds its CDR is on disk.
  */
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -59,9 +58,19 @@ export interface SqliteStorageOptions {
   busyTimeoutMs?: number;
   /** The schema history; tests pass their own (default {@link MIGRATIONS}). */
   migrations?: readonly Migration[];
+  /**
+   * CDR group commit under load: once commits hold several CDRs, at most one commit per
+   * this many milliseconds of real time (not `clock`: it decides when a CDR reaches the
+   * disk, never what is stored); default 10. 0: every turn of the event loop.
+   */
+  commitWindowMs?: number;
 }
 
-export const SQLITE_DEFAULTS = Object.freeze({ file: 'strowger.db', busyTimeoutMs: 5_000 });
+export const SQLITE_DEFAULTS = Object.freeze({
+  file: 'strowger.db',
+  busyTimeoutMs: 5_000,
+  commitWindowMs: 10,
+});
 
 /** Applied schema versions, oldest first. */
 export interface AppliedMigration {
@@ -235,13 +244,18 @@ export class SqliteStorage implements Storage {
   #cache = new Map<string, Stmt>();
   /** CDRs waiting for the next group commit, and its scheduled run. */
   #pendingCdrs: PendingCdr[] = [];
-  #cdrFlush: ReturnType<typeof setImmediate> | undefined;
+  #cdrFlush: { cancel(): void } | undefined;
+  /** realClock.now() of the last group commit, and how many CDRs it held. */
+  #lastCommit = Number.NEGATIVE_INFINITY;
+  #lastBatch = 0;
+  readonly #commitWindowMs: number;
   readonly #flushCdrs: () => void;
 
   /** Use {@link createSqliteStorage}. */
-  constructor(db: Db, path: string) {
+  constructor(db: Db, path: string, commitWindowMs: number = SQLITE_DEFAULTS.commitWindowMs) {
     this.#db = db;
     this.path = path;
+    this.#commitWindowMs = commitWindowMs;
     const insertCdr = this.#prepare(`
       INSERT INTO cdrs (call_id, caller_number, caller_name, callee_number, callee_name, direction,
         started_at, answered_at, ended_at, ring_ms, talk_ms, total_ms, disposition,
@@ -299,13 +313,18 @@ export class SqliteStorage implements Storage {
         throw err;
       }
     };
-    // Group commit: the CDRs written during one turn of the event loop share one
-    // transaction (one fsync), committed on the next turn; each promise resolves once
-    // its CDR is on disk, as before. When the batch fails (a duplicate callId among
+    // Group commit: the CDRs written in one turn of the event loop share one transaction
+    // (one fsync) on the next turn; once a commit has held several (calls end faster than
+    // commits), the next waits until `commitWindowMs` after the previous one, so commits
+    // grow instead of the fsyncs multiplying. A lone writer is never delayed. Each promise
+    // resolves once its CDR is on disk, as before. When the batch fails (a duplicate callId among
     // them), each is written alone so that only the bad one is refused.
     this.#flushCdrs = () => {
+      this.#cdrFlush?.cancel();
       this.#cdrFlush = undefined;
+      this.#lastCommit = realClock.now();
       const batch = this.#pendingCdrs;
+      this.#lastBatch = batch.length;
       if (batch.length === 0) return;
       this.#pendingCdrs = [];
       try {
@@ -339,7 +358,14 @@ export class SqliteStorage implements Storage {
         }
         return new Promise<CdrRecord>((resolve, reject) => {
           this.#pendingCdrs.push({ record, resolve, reject });
-          this.#cdrFlush ??= setImmediate(this.#flushCdrs);
+          if (this.#cdrFlush === undefined) {
+            const wait = this.#lastBatch > 1 ? this.#lastCommit + this.#commitWindowMs - realClock.now() : 0;
+            if (wait > 0) this.#cdrFlush = realClock.setTimeout(this.#flushCdrs, wait);
+            else {
+              const im = setImmediate(this.#flushCdrs);
+              this.#cdrFlush = { cancel: () => clearImmediate(im) };
+            }
+          }
         });
       },
       get: (callId) =>
@@ -627,7 +653,6 @@ export class SqliteStorage implements Storage {
   /** Closes the database. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#cdrFlush !== undefined) clearImmediate(this.#cdrFlush);
     this.#flushCdrs(); // CDRs already accepted are written
     this.#closed = true;
     this.#cache.clear();
@@ -663,6 +688,11 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   const file = options.file === undefined ? SQLITE_DEFAULTS.file : str(options.file, 'options.file', 4096);
   const path = isAbsolute(file) ? file : join(dataDir, file);
   const clock = options.clock ?? realClock;
+  const window = options.commitWindowMs ?? SQLITE_DEFAULTS.commitWindowMs;
+  if (typeof window !== 'number' || !(window >= 0 && window <= 1000))
+    throw new StorageError('ERR_STORAGE', 'options.commitWindowMs must be 0-1000', {
+      field: 'options.commitWindowMs',
+    });
   let Database: typeof LibsqlDatabase;
   let db: Db;
   try {
@@ -685,7 +715,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrations ?? MIGRATIONS, clock.wallTime());
-    return new SqliteStorage(db, path);
+    return new SqliteStorage(db, path, window);
   } catch (err) {
     db.close();
     if (err instanceof StorageError) throw err;
