@@ -101,7 +101,7 @@ interface Server {
   /** CPU seconds of the server's process tree so far. */
   cpuSec(): number;
   /** CDRs written so far, once no call is in progress (waits up to 40 s), and the calls still up; absent for a proxy. */
-  cdrs?(): Promise<{ cdrs: number; active: number }>;
+  cdrs?(): Promise<{ cdrs: number; active: number; stuck: string }>;
   alive(): boolean;
   /** Its output, for a failure report. */
   output(): string;
@@ -223,7 +223,10 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   if (retransShare >= RETRANS_LIMIT) reasons.push(`retransmissions ${(retransShare * 100).toFixed(2)}%`);
   if (achieved < rate * RATE_FLOOR) reasons.push(`achieved ${achieved.toFixed(0)} cps`);
   if (cdrs !== undefined && cdrs !== created) reasons.push(`${cdrs} CDRs for ${created} calls`);
-  if (cdr1 && cdr1.active > 0) reasons.push(`${cdr1.active} calls still up in the switch 40 s after`);
+  if (cdr1 && cdr1.active > 0)
+    reasons.push(
+      `${cdr1.active} calls still up in the switch 40 s after${cdr1.stuck ? ` (up > 30 s: ${cdr1.stuck})` : ''}`,
+    );
   if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code}`);
   const step: Step = {
     rate,
@@ -321,7 +324,15 @@ async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
         const st = proc.stats();
         // stats are written every 500 ms: take one written after the calls were over
         const fresh = st !== undefined && st.at > Date.now() - 400;
-        if ((fresh && st.active === 0) || Date.now() > end) return { cdrs: st?.cdrs ?? 0, active: st?.active ?? 0 };
+        if ((fresh && st.active === 0) || Date.now() > end) {
+          const kinds = new Map<string, number>();
+          for (const c of st?.oldCalls ?? []) {
+            const k = `${c.state} [${c.legs.join(', ')}]`;
+            kinds.set(k, (kinds.get(k) ?? 0) + 1);
+          }
+          const stuck = [...kinds].map(([k, n]) => `${n}× ${k}`).join('; ');
+          return { cdrs: st?.cdrs ?? 0, active: st?.active ?? 0, stuck };
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -497,7 +508,8 @@ async function mediaRun(): Promise<MediaResult> {
   if (failed > 0) reasons.push(`${failed} failed`);
   if (maxConcurrent < MEDIA_CALLS) reasons.push(`only ${maxConcurrent} calls up at once`);
   if (span < 5) reasons.push(`all ${MEDIA_CALLS} up for ${span.toFixed(0)} s only`);
-  if (endpoints < MEDIA_CALLS * 2 * 0.98) reasons.push(`${endpoints} media endpoints for ${MEDIA_CALLS} calls`);
+  if (endpoints < MEDIA_CALLS * 2 * 0.98)
+    reasons.push(`${endpoints} media endpoints for ${MEDIA_CALLS} calls`);
   if (relayedPps < expectedPps * 0.95)
     reasons.push(`relayed ${relayedPps.toFixed(0)} packets/s of ${expectedPps} expected`);
   const cdrTotal = Object.values(cdrs).reduce((a: number, b: number) => a + b, 0);

@@ -46,6 +46,17 @@ async function dump(): Promise<void> {
   stats.at = Date.now();
   stats.active = sw.calls.size;
   stats.rssMb = Math.round(process.memoryUsage().rss / 1048576);
+  // calls up for more than 30 s (the benchmark's calls last 100 ms, or a minute with media)
+  const now = Date.now();
+  stats.oldCalls = [...sw.calls]
+    .filter((c) => now - c.startedAt > (spec.oldCallMs ?? 30_000))
+    .slice(0, 20)
+    .map((c) => ({
+      id: c.id,
+      state: c.state,
+      ageMs: now - c.startedAt,
+      legs: c.legs.map((l) => `${l.role}:${l.state}${l.closed ? ' (closed)' : ''}`),
+    }));
   if (sw.engine) {
     const ws = await sw.engine.workerStats().catch(() => []);
     stats.engine = {

@@ -10,6 +10,8 @@ export interface LauncherSpec {
   /** Where the stats JSON is written (replaced atomically). */
   statsFile: string;
   statsEveryMs: number;
+  /** Calls up longer than this are listed in `oldCalls` (default 30 s). */
+  oldCallMs?: number;
 }
 
 export interface LauncherStats {
@@ -36,5 +38,7 @@ export interface LauncherStats {
     maxLagMs: number;
   } | null;
   rssMb: number;
+  /** Up to 20 calls up longer than `oldCallMs`: their state and their legs' INVITE-session states. */
+  oldCalls?: { id: string; state: string; ageMs: number; legs: string[] }[];
   closed?: boolean;
 }
