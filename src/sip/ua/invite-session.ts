@@ -1123,10 +1123,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
           // a BYE in an early dialog we are the UAS of (RFC 3261 §15.1.2): end the INVITE too
           this.#serverTx.respond(487, { headers: ua._responseHeaders() });
         }
-        this.#end(
-          { reason: 'remote-bye', request: req },
-          new SipResponseError(undefined, { message: 'remote BYE' }),
-        );
+        this.#end({ reason: 'remote-bye', request: req }, undefined);
         return;
       case 'INVITE':
         this.#onReinvite(tx as ServerInviteTransaction, dialog);
@@ -1857,8 +1854,15 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     }
     this.#early.clear();
     this.#ua._untrackSession(this, this.#uacKey);
+    // the error is built only when someone still waits for the answer (a BYE ends most
+    // sessions long after it: no Error, no stack trace, per call)
     if (!this.#established.settled)
-      this.#established.reject(error ?? new StrowgerError('ERR_CLOSED', info.reason));
+      this.#established.reject(
+        error ??
+          (info.reason === 'remote-bye'
+            ? new SipResponseError(undefined, { message: 'remote BYE' })
+            : new StrowgerError('ERR_CLOSED', info.reason)),
+      );
     this.emit('ended', info);
     this.#closed = true;
     this.emit('close');
