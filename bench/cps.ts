@@ -1,29 +1,45 @@
 /**
- * Calls per second through a SIP server on loopback: SIPp's built-in uac → server → SIPp's
- * built-in uas, a rate ramp per server, Kamailio (Debian's 5.6, a stateful tm proxy:
- * bench/peers/kamailio-proxy.cfg) beside the switch (a signalling-only B2BUA route to the
- * uas as a trunk, a CDR per call in SQLite) in the same run with the same SIPp harness.
+ * Calls per second through a SIP server on loopback, and anchored media at scale (issue 7,
+ * "The switch"). Two parts:
  *
- * A step offers `rate` calls/s for STEP_SEC seconds (SIPp -r, -m = rate × STEP_SEC, -l,
- * -d CALL_MS, -timeout). It passes when every call succeeded at both SIPp ends, SIPp's
- * retransmissions (uac + uas) are under 0.1% of the messages SIPp sent, and the achieved
- * rate is at least 95% of the offered one (SIPp throttles at -l when the server falls
- * behind). A failing step is run again once (the machine is shared). The ladder doubles
- * (50, 100, 200 … cps) up to the first failing step, then bisects between the last
- * passing and the first failing rate (SEARCH_STEPS times, to within 10%). The steps of the
- * servers alternate (Kamailio's step, then the switch's), so drift from neighbours falls on
- * both. The clean rate is the highest passing rate.
+ * 1. Signalling-only rate ramp. SIPp's uac → server → SIPp's uas, Kamailio (Debian's 5.6, a
+ *    stateful tm proxy: bench/peers/kamailio-proxy.cfg) beside the switch (createSwitch in a
+ *    process of its own, bench/lib/switch-launcher.ts: a signalling-only B2BUA route from the
+ *    uac trunk to the uas trunk, both dialogs, every transaction, a CDR per call in SQLite),
+ *    in the same run with the same SIPp harness; their steps alternate (Kamailio's, then the
+ *    switch's), so drift from neighbours falls on both.
  *
- * CPU: each server runs as a child process tree; /proc utime + stime of the whole tree
- * (Kamailio's main and workers; the switch's node process with its worker threads) is
- * read before and after every step: CPU-seconds per 1,000 calls. SIPp's own CPU is
- * measured too (uac: bash `times`; uas: /proc): a SIPp process near 100% of a core at the
- * first failing step means the generator, not the server, was the limit, and the report
- * says so.
+ *    A step offers `rate` calls/s for STEP_SEC seconds (SIPp -r, -m = rate × STEP_SEC, -l,
+ *    -d CALL_MS, -timeout). It passes when every call succeeded at both SIPp ends, SIPp's
+ *    retransmissions (uac + uas) are under 0.1% of the messages SIPp sent, the achieved rate
+ *    is at least 95% of the offered one (SIPp throttles at -l when the server falls behind),
+ *    and — for the switch — one CDR was written per call and none of the step's calls is
+ *    still up 40 s later. A failing step is run again once (the machine is shared). The
+ *    ladder doubles (50, 100, 200 … cps) up to the first failing step, then bisects between
+ *    the last passing and the first failing rate (SEARCH_STEPS times, to within 10%). The
+ *    clean rate is the highest passing rate.
  *
- * Flags: --peer-only (Kamailio only, for a machine without the switch). Environment:
- * BENCH_STEP_SEC (5), BENCH_CALL_MS (100), BENCH_MAX_RATE (6400), BENCH_SEARCH_STEPS (3),
- * BENCH_RATES=100,200 (a fixed list instead of the ladder), BENCH_DEBUG=1.
+ *    CPU: each server runs as a child process tree; /proc utime + stime of the whole tree
+ *    (Kamailio's main and workers; the switch's node process with all its threads) is read
+ *    before and after every step: CPU-seconds per 1,000 calls. SIPp's own CPU is measured
+ *    too (uac: bash `times`; uas: /proc): a SIPp process near 100% of a core at the first
+ *    failing step means the generator, not the server, was the limit, and the report says so.
+ *
+ * 2. Media anchored in the workers: MEDIA_CALLS calls at 10 new calls/s, each held
+ *    MEDIA_HOLD_MS, SIPp's uac streaming G.711 µ-law (rtp_stream, 20 ms) and the uas echoing
+ *    it (-rtp_echo), through the switch with its media engine (one worker per core):
+ *    calls up at once, failed calls, packets relayed per second against 2 × 50 per call,
+ *    the workers' late ticks and worst lag, CPU of the switch and of both SIPp processes.
+ *
+ * The RESULT line: value = the switch's clean rate, peer = Kamailio's, ratio, CPU-seconds per
+ * 1,000 calls of both at their clean rates and at the common rate, and the media figures.
+ *
+ * Flags: --peer-only (Kamailio only), --switch-only (the switch's ramp only, for profiles
+ * and before/after comparisons), --no-media, --media-only. Environment: BENCH_STEP_SEC (5),
+ * BENCH_CALL_MS (100), BENCH_MAX_RATE (6400), BENCH_SEARCH_STEPS (3), BENCH_RATES=100,200 (a
+ * fixed list instead of the ladder), BENCH_MEDIA_CALLS (500), BENCH_MEDIA_HOLD_MS (60000),
+ * BENCH_PROFILE=DIR (a V8 CPU profile of the switch process), BENCH_TRACE=1 (SIPp message
+ * logs), BENCH_DEBUG=1 (keeps the work directory, prints failures).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -86,7 +102,16 @@ const NICE = (() => {
 })();
 
 /** SIPp tuning for high rates: more messages and calls per event-loop pass, bigger socket buffers. */
-const SIPP_TUNING = ['-max_recv_loops', '5000', '-max_sched_loops', '5000', '-buff_size', String(4 << 20)];
+const SIPP_TUNING = [
+  '-max_recv_loops',
+  '5000',
+  '-max_sched_loops',
+  '5000',
+  '-buff_size',
+  String(4 << 20),
+  // BENCH_TRACE=1: SIPp's message logs in the work directory (kept with BENCH_DEBUG=1)
+  ...(process.env.BENCH_TRACE === '1' ? ['-trace_msg'] : []),
+];
 
 // ---- one server under test ---------------------------------------------------------------
 
@@ -100,8 +125,14 @@ interface Server {
   uacPort: number;
   /** CPU seconds of the server's process tree so far. */
   cpuSec(): number;
-  /** CDRs written so far, once no call is in progress (waits up to 40 s), and the calls still up; absent for a proxy. */
-  cdrs?(): Promise<{ cdrs: number; active: number; stuck: string }>;
+  /**
+   * CDRs written so far, once no call started since `since` (wall ms) is in progress
+   * (waits up to 40 s); `active`: those still up then; `stuck`: calls up > 30 s by state.
+   * Absent for a proxy.
+   */
+  cdrs?(since: number): Promise<{ cdrs: number; active: number; stuck: string }>;
+  /** Calls up > 30 s (debugging). */
+  stuckCalls?(): unknown;
   alive(): boolean;
   /** Its output, for a failure report. */
   output(): string;
@@ -167,12 +198,15 @@ class Ramp {
  */
 async function settle(server: Server): Promise<void> {
   const end = Date.now() + 30_000;
+  let lastCalls = -1;
   while (Date.now() < end && server.alive()) {
     const c0 = server.cpuSec();
     await new Promise((r) => setTimeout(r, 500));
     const busy = (server.cpuSec() - c0) / 0.5;
     const calls = num(await server.uas.statsAfter(0), 'CurrentCall');
-    if (busy < 0.1 && calls === 0) return;
+    // calls the uas still holds for good (a dialog the server lost) must not hold us up
+    if (busy < 0.1 && (calls === 0 || calls === lastCalls)) return;
+    lastCalls = calls;
   }
 }
 
@@ -184,7 +218,8 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   const cpu0 = server.cpuSec();
   const uas0 = await server.uas.statsAfter(0);
   const uasCpu0 = server.uas.cpuSec();
-  const cdr0 = await server.cdrs?.();
+  const cdr0 = await server.cdrs?.(Date.now());
+  const stepStart = Date.now();
   const r = await runUacStep({
     sipp: SIPP,
     dir,
@@ -206,7 +241,7 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   const endEpoch = epoch(r.stats, 'CurrentTime');
   const uas1 = await server.uas.statsAfter(Number.isFinite(endEpoch) ? endEpoch : Date.now() / 1000);
   const d = (key: string) => num(uas1, key) - num(uas0, key);
-  const cdr1 = await server.cdrs?.();
+  const cdr1 = await server.cdrs?.(stepStart);
   const cdrs = cdr0 !== undefined && cdr1 !== undefined ? cdr1.cdrs - cdr0.cdrs : undefined;
   const ok = num(r.stats, 'SuccessfulCall(C)');
   const failed = num(r.stats, 'FailedCall(C)') + d('FailedCall(C)');
@@ -225,7 +260,7 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
   if (cdrs !== undefined && cdrs !== created) reasons.push(`${cdrs} CDRs for ${created} calls`);
   if (cdr1 && cdr1.active > 0)
     reasons.push(
-      `${cdr1.active} calls still up in the switch 40 s after${cdr1.stuck ? ` (up > 30 s: ${cdr1.stuck})` : ''}`,
+      `${cdr1.active} of its calls still up in the switch 40 s after${cdr1.stuck ? ` (up > 30 s: ${cdr1.stuck})` : ''}`,
     );
   if (r.code !== 0 && reasons.length === 0) reasons.push(`sipp exit ${r.code}`);
   const step: Step = {
@@ -246,6 +281,8 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
     attempt,
   };
   if (DEBUG && !step.pass) process.stderr.write(`[${server.name} ${rate}] ${r.errors.slice(0, 2000)}\n`);
+  if (DEBUG && cdr1?.active)
+    process.stderr.write(`[${server.name} ${rate}] stuck: ${JSON.stringify(server.stuckCalls?.())}\n`);
   return step;
 }
 
@@ -317,25 +354,27 @@ async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
     uacPort: base + 10,
     proc,
     cpuSec: () => proc.cpuSec(),
-    async cdrs() {
+    async cdrs(since) {
       // a call whose last transaction is still open (a lost ACK, Timer H: 32 s) ends late
       const end = Date.now() + 40_000;
       for (;;) {
         const st = proc.stats();
         // stats are written every 500 ms: take one written after the calls were over
         const fresh = st !== undefined && st.at > Date.now() - 400;
-        if ((fresh && st.active === 0) || Date.now() > end) {
+        const recent = (st?.activeStarts ?? []).filter((t) => t >= since).length;
+        if ((fresh && recent === 0) || Date.now() > end) {
           const kinds = new Map<string, number>();
           for (const c of st?.oldCalls ?? []) {
             const k = `${c.state} [${c.legs.join(', ')}]`;
             kinds.set(k, (kinds.get(k) ?? 0) + 1);
           }
           const stuck = [...kinds].map(([k, n]) => `${n}× ${k}`).join('; ');
-          return { cdrs: st?.cdrs ?? 0, active: st?.active ?? 0, stuck };
+          return { cdrs: st?.cdrs ?? 0, active: recent, stuck };
         }
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    stuckCalls: () => proc.stats()?.oldCalls,
     alive: () => !proc.child.done,
     output: () => proc.child.output(),
     stop: async () => {
@@ -454,6 +493,8 @@ async function mediaRun(): Promise<MediaResult> {
   });
   interface Sample {
     t: number;
+    /** When the switch wrote the engine figures of this sample (s). */
+    statAt: number;
     up: number;
     endpoints: number;
     relayed: number;
@@ -474,6 +515,7 @@ async function mediaRun(): Promise<MediaResult> {
     const st = sw.stats();
     samples.push({
       t: performance.now() / 1000,
+      statAt: (st?.at ?? 0) / 1000,
       up: num(readSippStats(uac.statFile), 'CurrentCall'),
       endpoints: st?.engine?.endpoints ?? 0,
       relayed: st?.engine?.relayedPackets ?? 0,
@@ -499,7 +541,9 @@ async function mediaRun(): Promise<MediaResult> {
   const created = num(r.stats, 'OutgoingCall(C)');
   const maxConcurrent = Math.max(0, ...samples.map((x) => x.up));
   const expectedPps = MEDIA_CALLS * 2 * PPS;
-  const relayedPps = per((x) => x.relayed);
+  // the engine's counters over the time between the switch's own writes of them
+  const statSpan = first && last ? last.statAt - first.statAt : 0;
+  const relayedPps = first && last && statSpan > 0 ? (last.relayed - first.relayed) / statSpan : 0;
   // a sample can fall between a call's end at the uac and the release of its endpoints, or
   // between a new call's INVITE and its B leg: the median of the plateau
   const endpoints = full.length ? median(full.map((x) => x.endpoints)) : 0;

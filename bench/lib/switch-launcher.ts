@@ -46,6 +46,11 @@ async function dump(): Promise<void> {
   stats.at = Date.now();
   stats.active = sw.calls.size;
   stats.rssMb = Math.round(process.memoryUsage().rss / 1048576);
+  stats.activeStarts = [];
+  for (const c of sw.calls) {
+    if (stats.activeStarts.length >= 5000) break;
+    stats.activeStarts.push(c.startedAt);
+  }
   // calls up for more than 30 s (the benchmark's calls last 100 ms, or a minute with media)
   const now = Date.now();
   stats.oldCalls = [...sw.calls]
@@ -56,6 +61,7 @@ async function dump(): Promise<void> {
       state: c.state,
       ageMs: now - c.startedAt,
       legs: c.legs.map((l) => `${l.role}:${l.state}${l.closed ? ' (closed)' : ''}`),
+      callIds: c.legs.map((l) => l.session.request.callId),
     }));
   if (sw.engine) {
     const ws = await sw.engine.workerStats().catch(() => []);

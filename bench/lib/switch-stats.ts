@@ -38,7 +38,9 @@ export interface LauncherStats {
     maxLagMs: number;
   } | null;
   rssMb: number;
+  /** Wall ms each call in progress started at (at most 5,000 of them). */
+  activeStarts?: number[];
   /** Up to 20 calls up longer than `oldCallMs`: their state and their legs' INVITE-session states. */
-  oldCalls?: { id: string; state: string; ageMs: number; legs: string[] }[];
+  oldCalls?: { id: string; state: string; ageMs: number; legs: string[]; callIds: string[] }[];
   closed?: boolean;
 }
