@@ -16,6 +16,7 @@ export * from './dialplan/index.js';
 export { type CallSource, type Destination, Directory } from './directory.js';
 export { Leg, type LegEvents, type LegRole } from './leg.js';
 export { SILENT_LOGGER, type SwitchLogger } from './logger.js';
+export { pooledCryptoRandom } from './random-pool.js';
 export type {
   CallerIdentity,
   SwitchApplication,

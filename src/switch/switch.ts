@@ -49,6 +49,7 @@ import { Call, type CallContext, type CallEndInfo } from './call.js';
 import { type CallSource, Directory } from './directory.js';
 import { Location } from './location.js';
 import { SILENT_LOGGER, type SwitchLogger } from './logger.js';
+import { pooledCryptoRandom } from './random-pool.js';
 import type { SwitchReloadable, SwitchSettings, SwitchUser } from './settings.js';
 import type { CallDirection, CdrParty, Storage } from './storage/index.js';
 import { TrunkManager, type TrunkRegistrationEvent, trunkCredentials } from './trunks.js';
@@ -62,6 +63,7 @@ export interface SwitchCoreOptions {
   /** Where CDRs go (owned). */
   storage: Storage;
   clock?: Clock;
+  /** Default: crypto-strong bytes from a pool ({@link pooledCryptoRandom}). */
   random?: Random;
   logger?: SwitchLogger;
   /** Secret of the digest nonces (≥ 16 bytes); default random per start. */
@@ -179,7 +181,7 @@ export class Switch extends TypedEmitter<SwitchEvents> {
     this.engine = options.engine;
     this.storage = options.storage;
     this.clock = options.clock ?? realClock;
-    this.random = options.random ?? cryptoRandom;
+    this.random = options.random ?? pooledCryptoRandom();
     this.log = options.logger ?? SILENT_LOGGER;
     const timers = options.settings.sip.timers;
     this.#transport = new TransportLayer({ transports: options.transports, clock: this.clock });

@@ -131,6 +131,31 @@ describe('sqlite storage', () => {
     expect((await rejection(createSqliteStorage({ dataDir: '' }))).code).toBe('ERR_STORAGE');
   });
 
+  it('refuses a CDR commit window outside 0-1000 ms; with 0 every write still resolves', async () => {
+    for (const commitWindowMs of [-1, 1001, Number.NaN]) {
+      const err = await rejection(createSqliteStorage({ dataDir: freshDir(), commitWindowMs }));
+      expect(err.code).toBe('ERR_STORAGE');
+    }
+    const s = await createSqliteStorage({ dataDir: freshDir(), commitWindowMs: 0 });
+    for (let i = 0; i < 3; i++) await s.cdrs.write(cdr({ callId: `w${i}` }));
+    expect((await s.cdrs.query()).items).toHaveLength(3);
+    await s.close();
+  });
+
+  it('batches written back to back (the second waits for the commit window) all land, in order', async () => {
+    const s = await createSqliteStorage({ dataDir: freshDir() });
+    const ids = (k: number) => Array.from({ length: 5 }, (_, i) => `b${k}-${i}`);
+    const write = (k: number) =>
+      Promise.all(ids(k).map((callId, i) => s.cdrs.write(cdr({ callId, startedAt: 1_000 * k + i }))));
+    await write(0);
+    const second = write(1);
+    const third = write(2); // joins the second's pending commit
+    await Promise.all([second, third]);
+    const stored = (await s.cdrs.query({ order: 'asc' })).items.map((c) => c.callId);
+    expect(stored).toEqual([...ids(0), ...ids(1), ...ids(2)]);
+    await s.close();
+  });
+
   it('a write is on disk when its promise resolves: it survives SIGKILL right after', async () => {
     const dir = freshDir();
     const child = spawn(
@@ -157,6 +182,7 @@ describe('sqlite storage', () => {
     expect(await exit).toBe('SIGKILL');
     const s = await createSqliteStorage({ dataDir: dir });
     expect((await s.cdrs.get('durable-1'))?.talkMs).toBe(9_900);
+    expect((await s.cdrs.query({ disposition: 'no-answer', limit: 100 })).items).toHaveLength(20);
     expect((await s.events.query({ queueId: 'demo' })).items).toHaveLength(1);
     await s.close();
   });

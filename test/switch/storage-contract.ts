@@ -190,6 +190,37 @@ export function storageContract(name: string, open: OpenStorage): void {
         expect((await s.cdrs.get('call-1'))?.callee.number).toBe('1002');
       }));
 
+    it('CDRs written at once, one of them a duplicate: only the duplicate is refused', () =>
+      withStorage(async (s) => {
+        const ids = ['a1', 'a2', 'dup', 'a3'];
+        const results = await Promise.allSettled([
+          ...ids.map((callId, i) => s.cdrs.write(cdr({ callId, startedAt: T0 + i }))),
+          s.cdrs.write(cdr({ callId: 'dup', callee: { number: '1003' } })),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+        ]);
+        const err = (results[4] as PromiseRejectedResult).reason as { code: string; field: string };
+        expect([err.code, err.field]).toEqual(['ERR_STORAGE', 'cdr.callId']);
+        const stored = (await s.cdrs.query({ order: 'asc' })).items;
+        expect(stored.map((c) => c.callId)).toEqual(ids);
+        expect((await s.cdrs.get('dup'))?.callee.number).toBe('1002');
+      }));
+
+    it('a read issued before a write has resolved sees the CDR', () =>
+      withStorage(async (s) => {
+        const written = s.cdrs.write(cdr());
+        const read = s.cdrs.get('call-1');
+        const listed = s.cdrs.query();
+        expect((await read)?.callId).toBe('call-1');
+        expect((await listed).items).toHaveLength(1);
+        await written;
+      }));
+
     const bad: [string, unknown, string][] = [
       ['no call id', { ...cdr(), callId: '' }, 'cdr.callId'],
       ['caller without a number', { ...cdr(), caller: { name: 'x' } }, 'cdr.caller.number'],

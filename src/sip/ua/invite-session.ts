@@ -1141,10 +1141,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
           if (!open) throw new StrowgerError('ERR_INVALID_STATE', 'holdAnswer() after the ended event');
           held.push(work);
         };
-        this.#end(
-          { reason: 'remote-bye', request: req, holdAnswer },
-          new SipResponseError(undefined, { message: 'remote BYE' }),
-        );
+        this.#end({ reason: 'remote-bye', request: req, holdAnswer }, undefined);
         open = false;
         if (held.length === 0) {
           respond(200);
@@ -1890,8 +1887,15 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     }
     this.#early.clear();
     this.#ua._untrackSession(this, this.#uacKey);
+    // the error is built only when someone still waits for the answer (a BYE ends most
+    // sessions long after it: no Error, no stack trace, per call)
     if (!this.#established.settled)
-      this.#established.reject(error ?? new StrowgerError('ERR_CLOSED', info.reason));
+      this.#established.reject(
+        error ??
+          (info.reason === 'remote-bye'
+            ? new SipResponseError(undefined, { message: 'remote BYE' })
+            : new StrowgerError('ERR_CLOSED', info.reason)),
+      );
     this.emit('ended', info);
     this.#closed = true;
     this.emit('close');

@@ -2,7 +2,8 @@
  * The embedded default Storage: one SQLite database file (libSQL's prebuilt binding) in the
  * data directory, in WAL mode with `synchronous = FULL`, so a write is on disk when its
  * promise resolves. Numbered migrations run at open inside one transaction. Statements
- * are prepared once and reused.
+ * are prepared once and reused. CDRs are group-committed (see `#flushCdrs`): each promise
+ * resolves once the commit that holds its CDR is on disk.
  */
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -57,9 +58,19 @@ export interface SqliteStorageOptions {
   busyTimeoutMs?: number;
   /** The schema history; tests pass their own (default {@link MIGRATIONS}). */
   migrations?: readonly Migration[];
+  /**
+   * CDR group commit under load: once commits hold several CDRs, at most one commit per
+   * this many milliseconds of real time (not `clock`: it decides when a CDR reaches the
+   * disk, never what is stored); default 10. 0: every turn of the event loop.
+   */
+  commitWindowMs?: number;
 }
 
-export const SQLITE_DEFAULTS = Object.freeze({ file: 'strowger.db', busyTimeoutMs: 5_000 });
+export const SQLITE_DEFAULTS = Object.freeze({
+  file: 'strowger.db',
+  busyTimeoutMs: 5_000,
+  commitWindowMs: 10,
+});
 
 /** Applied schema versions, oldest first. */
 export interface AppliedMigration {
@@ -78,6 +89,18 @@ function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefi
 function isConstraint(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** A database failure as ERR_STORAGE (a StorageError as it is). */
+function asStorageError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  return new StorageError('ERR_STORAGE', `database error: ${(err as Error).message}`, { cause: err });
+}
+
+interface PendingCdr {
+  record: CdrRecord;
+  resolve(r: CdrRecord): void;
+  reject(e: StorageError): void;
 }
 
 function cdrFromRow(r: Row): CdrRecord {
@@ -219,11 +242,20 @@ export class SqliteStorage implements Storage {
   #db: Db;
   #closed = false;
   #cache = new Map<string, Stmt>();
+  /** CDRs waiting for the next group commit, and its scheduled run. */
+  #pendingCdrs: PendingCdr[] = [];
+  #cdrFlush: { cancel(): void } | undefined;
+  /** realClock.now() of the last group commit, and how many CDRs it held. */
+  #lastCommit = Number.NEGATIVE_INFINITY;
+  #lastBatch = 0;
+  readonly #commitWindowMs: number;
+  readonly #flushCdrs: () => void;
 
   /** Use {@link createSqliteStorage}. */
-  constructor(db: Db, path: string) {
+  constructor(db: Db, path: string, commitWindowMs: number = SQLITE_DEFAULTS.commitWindowMs) {
     this.#db = db;
     this.path = path;
+    this.#commitWindowMs = commitWindowMs;
     const insertCdr = this.#prepare(`
       INSERT INTO cdrs (call_id, caller_number, caller_name, callee_number, callee_name, direction,
         started_at, answered_at, ended_at, ring_ms, talk_ms, total_ms, disposition,
@@ -233,7 +265,7 @@ export class SqliteStorage implements Storage {
         :hangupStatus, :hangupReason, :hangupBy, :legs, :extensions, :queue, :agent, :trunk)`);
     const insertExtension = this.#prepare('INSERT INTO cdr_extensions (extension, cdr_seq) VALUES (?, ?)');
     const selectCdr = this.#prepare('SELECT * FROM cdrs WHERE call_id = ?');
-    const writeCdr = db.transaction((r: CdrRecord) => {
+    const insertOne = (r: CdrRecord) => {
       const res = insertCdr.run({
         callId: r.callId,
         callerNumber: r.caller.number,
@@ -258,32 +290,93 @@ export class SqliteStorage implements Storage {
         trunk: r.trunk ?? null,
       });
       for (const ext of r.extensions) insertExtension.run(ext, res.lastInsertRowid);
+    };
+    const writeCdr = db.transaction(insertOne);
+    const writeCdrs = db.transaction((list: readonly PendingCdr[]) => {
+      for (const p of list) insertOne(p.record);
     });
-    this.cdrs = {
-      write: (input) =>
-        this.#run(() => {
-          const record = normalizeCdr(input);
+    /** One CDR alone: its own transaction, a duplicate callId as a typed error. */
+    const writeAlone = (record: CdrRecord): void => {
+      try {
+        writeCdr(record);
+      } catch (err) {
+        if (isConstraint(err)) {
+          throw new StorageError(
+            'ERR_STORAGE',
+            `cdr.callId ${JSON.stringify(record.callId)} is already recorded`,
+            {
+              field: 'cdr.callId',
+              cause: err,
+            },
+          );
+        }
+        throw err;
+      }
+    };
+    // Group commit: the CDRs written in one turn of the event loop share one transaction
+    // (one fsync) on the next turn; once a commit has held several (calls end faster than
+    // commits), the next waits until `commitWindowMs` after the previous one, so commits
+    // grow instead of the fsyncs multiplying. A lone writer is never delayed. Each promise
+    // resolves once its CDR is on disk, as before. When the batch fails (a duplicate callId among
+    // them), each is written alone so that only the bad one is refused.
+    this.#flushCdrs = () => {
+      this.#cdrFlush?.cancel();
+      this.#cdrFlush = undefined;
+      this.#lastCommit = realClock.now();
+      const batch = this.#pendingCdrs;
+      this.#lastBatch = batch.length;
+      if (batch.length === 0) return;
+      this.#pendingCdrs = [];
+      try {
+        if (batch.length === 1) writeAlone((batch[0] as PendingCdr).record);
+        else writeCdrs(batch);
+      } catch (err) {
+        if (batch.length === 1) {
+          (batch[0] as PendingCdr).reject(asStorageError(err));
+          return;
+        }
+        for (const p of batch) {
           try {
-            writeCdr(record);
-          } catch (err) {
-            if (isConstraint(err)) {
-              throw new StorageError(
-                'ERR_STORAGE',
-                `cdr.callId ${JSON.stringify(record.callId)} is already recorded`,
-                { field: 'cdr.callId', cause: err },
-              );
-            }
-            throw err;
+            writeAlone(p.record);
+            p.resolve(p.record);
+          } catch (e) {
+            p.reject(asStorageError(e));
           }
-          return record;
-        }),
+        }
+        return;
+      }
+      for (const p of batch) p.resolve(p.record);
+    };
+    this.cdrs = {
+      write: (input) => {
+        if (this.#closed) return Promise.reject(closedError());
+        let record: CdrRecord;
+        try {
+          record = normalizeCdr(input);
+        } catch (err) {
+          return Promise.reject(asStorageError(err));
+        }
+        return new Promise<CdrRecord>((resolve, reject) => {
+          this.#pendingCdrs.push({ record, resolve, reject });
+          if (this.#cdrFlush === undefined) {
+            const wait = this.#lastBatch > 1 ? this.#lastCommit + this.#commitWindowMs - realClock.now() : 0;
+            if (wait > 0) this.#cdrFlush = realClock.setTimeout(this.#flushCdrs, wait);
+            else {
+              const im = setImmediate(this.#flushCdrs);
+              this.#cdrFlush = { cancel: () => clearImmediate(im) };
+            }
+          }
+        });
+      },
       get: (callId) =>
         this.#run(() => {
+          this.#flushCdrs();
           const row = selectCdr.get(id(callId, 'callId')) as Row | undefined;
           return row ? cdrFromRow(row) : undefined;
         }),
       query: (query) =>
         this.#run(() => {
+          this.#flushCdrs();
           const q = normalizeCdrQuery(query);
           const where: string[] = [];
           const params: Record<string, unknown> = { limit: q.limit + 1 };
@@ -560,6 +653,7 @@ export class SqliteStorage implements Storage {
   /** Closes the database. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flushCdrs(); // CDRs already accepted are written
     this.#closed = true;
     this.#cache.clear();
     this.#db.close();
@@ -580,10 +674,7 @@ export class SqliteStorage implements Storage {
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      if (err instanceof StorageError) return Promise.reject(err);
-      return Promise.reject(
-        new StorageError('ERR_STORAGE', `database error: ${(err as Error).message}`, { cause: err }),
-      );
+      return Promise.reject(asStorageError(err));
     }
   }
 }
@@ -597,6 +688,11 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   const file = options.file === undefined ? SQLITE_DEFAULTS.file : str(options.file, 'options.file', 4096);
   const path = isAbsolute(file) ? file : join(dataDir, file);
   const clock = options.clock ?? realClock;
+  const window = options.commitWindowMs ?? SQLITE_DEFAULTS.commitWindowMs;
+  if (typeof window !== 'number' || !(window >= 0 && window <= 1000))
+    throw new StorageError('ERR_STORAGE', 'options.commitWindowMs must be 0-1000', {
+      field: 'options.commitWindowMs',
+    });
   let Database: typeof LibsqlDatabase;
   let db: Db;
   try {
@@ -619,7 +715,7 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrations ?? MIGRATIONS, clock.wallTime());
-    return new SqliteStorage(db, path);
+    return new SqliteStorage(db, path, window);
   } catch (err) {
     db.close();
     if (err instanceof StorageError) throw err;
