@@ -76,7 +76,7 @@ export function formatBanner(config: SwitchConfig, options: BannerOptions = {}):
         t.kind === 'application'
           ? `application ${t.application}`
           : t.kind === 'queue'
-            ? `queue ${t.queue}`
+            ? `queue ${t.queue}; queues are not served by the switch yet: 480`
             : t.kind === 'trunk'
               ? `trunk ${t.trunk}`
               : `extension ${t.extension}`;
