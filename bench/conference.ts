@@ -26,12 +26,11 @@
  * scheduling cost nothing), ratio = N / bound; the pure-mix figures ride along.
  */
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
 import { encodeUlaw } from '../src/media/codecs/index.js';
 import { Mixer, type MixerInputs } from '../src/media/mixer/index.js';
@@ -46,7 +45,7 @@ import {
   MediaWorkerRuntime,
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
-import { ROOT } from './lib/paths.js';
+import { buildMediaWorker, buildRtpLoad, CACHE_DIR, NICE } from './lib/build.js';
 import { cpuMs, median, printResult } from './lib/stats.js';
 
 const CORES = availableParallelism();
@@ -57,16 +56,6 @@ const STEPS = process.env.BENCH_STEPS
   : [100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200];
 const MAX_BENCH_MS = 8 * 60_000;
 const started = Date.now();
-const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
-mkdirSync(cacheDir, { recursive: true });
-const NICE = (() => {
-  try {
-    execFileSync('nice', ['-n', '-5', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const PCMU: CodecSpec = { encodingName: 'PCMU', clockRate: 8000, payloadType: 0 };
 const TE: CodecSpec = { encodingName: 'telephone-event', clockRate: 8000, payloadType: 101 };
 const fmt = (x: number, d = 2) => x.toFixed(d);
@@ -289,36 +278,6 @@ process.stdout.write(
 
 // ------------------------------------------------------------------ 3. real run
 
-function buildWorker(): string {
-  const outfile = join(cacheDir, 'media-worker.mjs');
-  buildSync({
-    entryPoints: [join(ROOT, 'src', 'media', 'worker', 'worker-main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return outfile;
-}
-
-function buildGenerator(): string | undefined {
-  const exe = join(cacheDir, 'rtp-load');
-  try {
-    execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'], {
-      stdio: 'ignore',
-    });
-    return exe;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Step {
   members: number;
   workers: number[];
@@ -379,7 +338,7 @@ async function runStep(exe: string, workerScript: string, members: number): Prom
       eps.push(ep);
       lines.push(`${ep.local.rtpPort} 0 ${hex(m === 0 ? toneFrame : silenceFrame)}`);
     }
-    file = join(cacheDir, `conference-ports-${process.pid}.txt`);
+    file = join(CACHE_DIR, `conference-ports-${process.pid}.txt`);
     writeFileSync(file, `${lines.length}\n${lines.join('\n')}\n`);
   }
   await new Promise((r) => setTimeout(r, 300));
@@ -448,13 +407,13 @@ function describeStep(s: Step, verdict: string): void {
   );
 }
 
-const exe = buildGenerator();
+const exe = buildRtpLoad();
 let best: Step | undefined;
 let idle: Step | undefined;
 if (!exe) {
   process.stdout.write('-- 3. real run skipped: no C compiler for bench/native/rtp-load.c\n');
 } else {
-  const workerScript = buildWorker();
+  const workerScript = buildMediaWorker();
   process.stdout.write(
     `-- 3. real run: one 8 kHz bridge, PCMU members over ${CORES} workers (home + linked half), 1 talker, ${STEP_MS} ms per step.\n` +
       `   pass = CPU ≤ ${CPU_LIMIT * 100}% of ${CORES} cores, tick lag p99 < 20 ms, no tick skipped, ≥ 99% of the mixes delivered.\n`,

@@ -30,12 +30,11 @@
  * BENCH_WORKERS=n BENCH_DEBUG=1 (per-worker figures).
  */
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
 import {
   createMediaEngine,
@@ -46,7 +45,7 @@ import {
   MediaWorkerRuntime,
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
-import { ROOT } from './lib/paths.js';
+import { buildMediaWorker, buildRtpLoad, CACHE_DIR, NICE } from './lib/build.js';
 import { median, opsPerSecond, printResult } from './lib/stats.js';
 
 const STEP_MS = 4000;
@@ -63,35 +62,7 @@ const started = Date.now();
 
 /** The repository root: this file runs bundled from node_modules/.cache, so walk up to package.json. */
 
-const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
-/**
- * The load generator runs at a raised priority when the system allows it
- * (nice -5): on a shared machine it must not be the part that falls behind.
- * The relays under test keep the default priority.
- */
-const NICE = (() => {
-  try {
-    execFileSync('nice', ['-n', '-5', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-mkdirSync(cacheDir, { recursive: true });
-
 // ------------------------------------------------------------------ the load generator
-
-function buildGenerator(): string | undefined {
-  const exe = join(cacheDir, 'rtp-load');
-  try {
-    execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'], {
-      stdio: 'ignore',
-    });
-    return exe;
-  } catch {
-    return undefined;
-  }
-}
 
 interface LoadResult {
   sent: number;
@@ -151,7 +122,7 @@ class Generator {
   }
 
   start(ports: number[]): void {
-    const file = join(cacheDir, `rtp-load-ports-${process.pid}.txt`);
+    const file = join(CACHE_DIR, `rtp-load-ports-${process.pid}.txt`);
     writeFileSync(file, `${ports.length}\n${ports.join('\n')}\n`);
     this.child.stdin?.write(`${file}\n`);
   }
@@ -249,24 +220,6 @@ async function runPlain(exe: string, calls: number): Promise<StepResult> {
 }
 
 // ------------------------------------------------------------------ the engine
-
-function buildWorker(): string {
-  const outfile = join(cacheDir, 'media-worker.mjs');
-  buildSync({
-    entryPoints: [join(ROOT, 'src', 'media', 'worker', 'worker-main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return outfile;
-}
 
 const PCMU = { encodingName: 'PCMU', clockRate: 8000, payloadType: 0 };
 const TE = { encodingName: 'telephone-event', clockRate: 8000, payloadType: 101 };
@@ -471,13 +424,13 @@ process.stdout.write(
   `relay path in the worker, no kernel: ${alone.ns.toFixed(0)} ns per packet, ${alone.bytes.toFixed(2)} bytes allocated per packet (sampled; includes the profiler's own)\n`,
 );
 
-const exe = buildGenerator();
+const exe = buildRtpLoad();
 if (!exe) {
   process.stdout.write('no C compiler: bench/rtp-relay needs cc to build bench/native/rtp-load.c\n');
   printResult({ name: 'rtp-relay', value: 0, unit: 'pkt/s', peer: 'none', peerValue: 0, ratio: 0 });
   process.exit(0);
 }
-const workerScript = buildWorker();
+const workerScript = buildMediaWorker();
 process.stdout.write(
   `cores ${availableParallelism()}, load average ${loadavg()
     .map((x) => x.toFixed(2))

@@ -26,11 +26,10 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { FakeClock, seededRandom } from '../src/core/index.js';
 import { createCodec, createCodecSync } from '../src/media/codecs/index.js';
 import {
@@ -44,6 +43,7 @@ import {
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
 import { speechLike } from '../test/media/codecs/signals.js';
+import { buildMediaWorker, buildRtpLoad, CACHE_DIR, NICE } from './lib/build.js';
 import { ROOT } from './lib/paths.js';
 import { median, opsPerSecond, printResult } from './lib/stats.js';
 
@@ -53,22 +53,6 @@ const CPU_LIMIT = 0.8;
 const MAX_BENCH_MS = 8 * 60_000;
 const started = Date.now();
 const CORES = availableParallelism();
-
-const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
-/**
- * The load generator runs at a raised priority when the system allows it
- * (nice -5): on a shared machine it must not be the part that falls behind.
- * The relays under test keep the default priority.
- */
-const NICE = (() => {
-  try {
-    execFileSync('nice', ['-n', '-5', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-mkdirSync(cacheDir, { recursive: true });
 
 // telephone-event on both legs, as phones negotiate it: in-band DTMF detection (≈ 20 µs per leg and
 // tick on this machine) only runs on legs without it
@@ -113,11 +97,11 @@ const cost = {
 const bitrate = (opus as unknown as { options: { bitrate: number } }).options.bitrate;
 let native: { enc: number; dec: number; version: string } | undefined;
 try {
-  const exe = join(cacheDir, 'opus-bench');
+  const exe = join(CACHE_DIR, 'opus-bench');
   execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'opus-bench.c'), '-lopus'], {
     stdio: 'ignore',
   });
-  const raw = join(cacheDir, 'transcode-pcm-8000.raw');
+  const raw = join(CACHE_DIR, 'transcode-pcm-8000.raw');
   writeFileSync(raw, new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength));
   const out = execFileSync(exe, ['8000', String(bitrate), '5', raw], { encoding: 'utf8' });
   const m = /encode_us=([\d.]+) decode_us=([\d.]+).*version=(.*)/.exec(out);
@@ -302,36 +286,6 @@ process.stdout.write(
 
 // ------------------------------------------------------------------ 3. real run
 
-function buildWorker(): string {
-  const outfile = join(cacheDir, 'media-worker.mjs');
-  buildSync({
-    entryPoints: [join(ROOT, 'src', 'media', 'worker', 'worker-main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return outfile;
-}
-
-function buildGenerator(): string | undefined {
-  const exe = join(cacheDir, 'rtp-load');
-  try {
-    execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'rtp-load.c'), '-lpthread'], {
-      stdio: 'ignore',
-    });
-    return exe;
-  } catch {
-    return undefined;
-  }
-}
-
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 interface Step {
@@ -391,7 +345,7 @@ async function runStep(exe: string, workerScript: string, calls: number): Promis
       lines.push(`${a.local.rtpPort} 0 ${hex(ulawPackets[c % ulawPackets.length] as Uint8Array)}`);
       lines.push(`${b.local.rtpPort} 111 ${hex(opusPackets[c % opusPackets.length] as Uint8Array)}`);
     }
-    file = join(cacheDir, `transcode-ports-${process.pid}.txt`);
+    file = join(CACHE_DIR, `transcode-ports-${process.pid}.txt`);
     writeFileSync(file, `${lines.length}\n${lines.join('\n')}\n`);
   }
   await new Promise((r) => setTimeout(r, 300));
@@ -452,13 +406,13 @@ function describeStep(s: Step, verdict: string): void {
   );
 }
 
-const exe = buildGenerator();
+const exe = buildRtpLoad();
 let best: Step | undefined;
 let idle: Step | undefined;
 if (!exe) {
   process.stdout.write('-- real run skipped: no C compiler for bench/native/rtp-load.c\n');
 } else {
-  const workerScript = buildWorker();
+  const workerScript = buildMediaWorker();
   process.stdout.write(
     `-- real run: ${CORES} workers, ${STEP_MS} ms per step. A tick is late when it runs ≥ 20 ms after its time (its frame misses its slot).\n` +
       `   pass = CPU ≤ ${CPU_LIMIT * 100}% of ${CORES} cores, tick lag p99 < 20 ms, no tick skipped, ≥ 99% of packets delivered.\n` +

@@ -8,33 +8,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { createStorage } from '../../src/switch/index.js';
+import { buildMediaWorker, bundle } from './build.js';
 import { type Child, startChild } from './children.js';
 import { ROOT } from './paths.js';
 import { treeCpuSeconds } from './proc.js';
 import type { LauncherSpec, LauncherStats } from './switch-stats.js';
-
-const cacheDir = join(ROOT, 'node_modules', '.cache', 'strowger-bench');
-
-function bundle(entry: string, name: string): string {
-  mkdirSync(cacheDir, { recursive: true });
-  const outfile = join(cacheDir, name);
-  buildSync({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  return outfile;
-}
 
 export interface SwitchProcessOptions {
   /** UDP port the switch listens on. */
@@ -63,9 +42,7 @@ export interface SwitchProcess {
 
 export async function startSwitch(o: SwitchProcessOptions): Promise<SwitchProcess> {
   const launcher = bundle(join(ROOT, 'bench', 'lib', 'switch-launcher.ts'), 'switch-launcher.mjs');
-  const workerScript = o.signallingOnly
-    ? undefined
-    : bundle(join(ROOT, 'src', 'media', 'worker', 'worker-main.ts'), 'media-worker.mjs');
+  const workerScript = o.signallingOnly ? undefined : buildMediaWorker();
   mkdirSync(o.dir, { recursive: true });
   const dataDir = join(o.dir, 'data');
   const config = {
