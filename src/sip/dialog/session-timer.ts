@@ -61,9 +61,11 @@ export function uasSessionTimer(request: SipRequest, config: SessionTimerConfig)
   return { kind: 'accept', timer: { interval, refresher }, require: uacSupports };
 }
 
-/** The header values of a UAS's 2xx for a decision. */
-export function sessionTimerHeaders(timer: SessionTimer): Array<[string, string]> {
-  return [['Session-Expires', `${timer.interval};refresher=${timer.refresher}`]];
+/** The header values of a UAS's 2xx for an accepted timer (`Require: timer` when the decision asks for it). */
+export function sessionTimerHeaders(timer: SessionTimer, require = false): Array<[string, string]> {
+  const h: Array<[string, string]> = [['Session-Expires', `${timer.interval};refresher=${timer.refresher}`]];
+  if (require) h.push(['Require', 'timer']);
+  return h;
 }
 
 /**

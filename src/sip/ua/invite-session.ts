@@ -247,6 +247,24 @@ const SDP = 'application/sdp';
 /** Offers are read leniently: a malformed typed attribute stays an 'other' attribute. */
 const LENIENT = { lenientAttributes: true } as const;
 
+/**
+ * RFC 4028 §9 for a request we serve: the timer to run (`timer` undefined: none), or
+ * undefined once `reject422` has answered a Session-Expires below our Min-SE.
+ */
+function decideUasTimer(
+  req: SipRequest,
+  config: SessionTimerConfig | undefined,
+  reject422: (minSE: number) => void,
+): { timer: SessionTimer | undefined; require: boolean } | undefined {
+  if (!config) return { timer: undefined, require: false };
+  const d = uasSessionTimer(req, config);
+  if (d.kind === 'reject') {
+    reject422(d.minSE);
+    return undefined;
+  }
+  return d.kind === 'accept' ? { timer: d.timer, require: d.require } : { timer: undefined, require: false };
+}
+
 export class InviteSession extends TypedEmitter<InviteSessionEvents> implements DialogUsage {
   readonly role: 'uac' | 'uas';
   /** The initial INVITE (as sent, or as received). */
@@ -806,19 +824,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       }
     }
     // RFC 4028 §9: Session-Expires too small → 422 with our Min-SE
-    let timer: SessionTimer | undefined;
-    let requireTimer = false;
-    if (ua.sessionTimers) {
-      const decision = uasSessionTimer(req, ua.sessionTimers);
-      if (decision.kind === 'reject') {
-        tx.respond(422, { headers: [['Min-SE', String(decision.minSE)], ...ua._responseHeaders()] });
-        return undefined;
-      }
-      if (decision.kind === 'accept') {
-        timer = decision.timer;
-        requireTimer = decision.require;
-      }
-    }
+    const decided = decideUasTimer(req, ua.sessionTimers, (minSE) =>
+      tx.respond(422, { headers: [['Min-SE', String(minSE)], ...ua._responseHeaders()] }),
+    );
+    if (!decided) return undefined;
+    const { timer, require: requireTimer } = decided;
     // an SDP offer that does not parse
     if (req.body.length > 0 && req.contentType?.essence === SDP) {
       try {
@@ -1026,10 +1036,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const dialog = this.#ensureUasDialog(tx);
     const headers: Array<readonly [string, HeaderInput]> = [...(options.headers ?? [])];
     const timer = this.#uasTimer;
-    if (timer) {
-      headers.push(...sessionTimerHeaders(timer));
-      if (this.#requireTimer) headers.push(['Require', 'timer']);
-    }
+    if (timer) headers.push(...sessionTimerHeaders(timer, this.#requireTimer));
     tx.respond(200, {
       headers: this.#uasHeaders(tx, headers),
       ...(body === undefined ? {} : { body, contentType: SDP }),
@@ -1222,19 +1229,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       reply(500, [['Retry-After', String(ua.random.int(11))]]);
       return;
     }
-    let timer: SessionTimer | undefined;
-    let requireTimer = false;
-    if (this.#timerConfig) {
-      const d = uasSessionTimer(req, this.#timerConfig);
-      if (d.kind === 'reject') {
-        reply(422, [['Min-SE', String(d.minSE)]]);
-        return;
-      }
-      if (d.kind === 'accept') {
-        timer = d.timer;
-        requireTimer = d.require;
-      }
-    }
+    const decided = decideUasTimer(req, this.#timerConfig, (minSE) =>
+      reply(422, [['Min-SE', String(minSE)]]),
+    );
+    if (!decided) return;
+    const { timer, require: requireTimer } = decided;
     this.#incomingReinvite = tx;
     this.#reinviteAcked = false;
     tx.on('timeout', () => {
@@ -1246,10 +1245,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const sdp = req.body.length > 0 ? req.bodyText : undefined;
     const headers = (): Array<readonly [string, HeaderInput]> => {
       const h: Array<readonly [string, HeaderInput]> = [['Contact', `<${dialog.localTarget.toString()}>`]];
-      if (timer) {
-        h.push(...sessionTimerHeaders(timer));
-        if (requireTimer) h.push(['Require', 'timer']);
-      }
+      if (timer) h.push(...sessionTimerHeaders(timer, requireTimer));
       ua._decorate(h, 'INVITE', true);
       return [...h, ...ua._responseHeaders()];
     };
@@ -1308,27 +1304,16 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         return;
       }
     }
-    let timer: SessionTimer | undefined;
-    let requireTimer = false;
-    if (this.#timerConfig) {
-      const d = uasSessionTimer(req, this.#timerConfig);
-      if (d.kind === 'reject') {
-        reply(422, [['Min-SE', String(d.minSE)]]);
-        return;
-      }
-      if (d.kind === 'accept') {
-        timer = d.timer;
-        requireTimer = d.require;
-      }
-    }
+    const decided = decideUasTimer(req, this.#timerConfig, (minSE) =>
+      reply(422, [['Min-SE', String(minSE)]]),
+    );
+    if (!decided) return;
+    const { timer, require: requireTimer } = decided;
     const finish = (answer: string | undefined) => {
       if (tx.finalSent || tx.terminated) return;
       dialog.refreshTarget(req);
       const h: Array<readonly [string, HeaderInput]> = [['Contact', `<${dialog.localTarget.toString()}>`]];
-      if (timer) {
-        h.push(...sessionTimerHeaders(timer));
-        if (requireTimer) h.push(['Require', 'timer']);
-      }
+      if (timer) h.push(...sessionTimerHeaders(timer, requireTimer));
       reply(200, h, answer);
       if (timer) this.#startSessionTimer(timer, false);
       else if (this.#sessionTimer && this.#state === 'established')
