@@ -258,7 +258,10 @@ export class Call extends TypedEmitter<CallEvents> {
       clock: options.ctx.clock,
     });
     this.legs.push(this.#a);
-    s.on('ended', (info) => this.#onCallerEnded(info));
+    s.on('ended', (info) => {
+      this.#onCallerEnded(info);
+      this.#holdByeAnswer(info);
+    });
   }
 
   get state(): CallState {
@@ -924,7 +927,10 @@ export class Call extends TypedEmitter<CallEvents> {
   #wireAnswered(winner: Leg): void {
     const a = this.#a;
     const b = winner.session;
-    b.on('ended', (info) => this.#onCalleeEnded(info));
+    b.on('ended', (info) => {
+      this.#onCalleeEnded(info);
+      this.#holdByeAnswer(info);
+    });
     if (this.#ctx.engine) {
       a.session.setOfferHandler((offer) => this.#reoffer(a, offer));
       b.setOfferHandler((offer) => this.#reoffer(winner, offer));
@@ -989,16 +995,16 @@ export class Call extends TypedEmitter<CallEvents> {
 
   // ------------------------------------------------------------------ ending
 
-  /** Write, then acknowledge: the 200 to a peer's BYE waits until the CDR is written. */
+  /**
+   * Write, then acknowledge: the 200 to a peer's BYE waits until the CDR is written (also
+   * when both sides hung up at once and the call was already ending).
+   */
   #holdByeAnswer(info: EndedInfo): void {
     if (info.holdAnswer && this.#ending) info.holdAnswer(this.#ending);
   }
 
   #onCallerEnded(info: EndedInfo): void {
-    if (this.#ending) {
-      this.#holdByeAnswer(info);
-      return;
-    }
+    if (this.#ending) return;
     switch (info.reason) {
       case 'cancelled':
         void this.#finish({
@@ -1014,7 +1020,6 @@ export class Call extends TypedEmitter<CallEvents> {
             ? { disposition: 'answered', by: 'caller', reason: 'BYE' }
             : { disposition: 'cancelled', by: 'caller', status: 487, reason: 'BYE before answer' },
         );
-        this.#holdByeAnswer(info);
         return;
       default:
         void this.#finish(
@@ -1031,17 +1036,12 @@ export class Call extends TypedEmitter<CallEvents> {
   }
 
   #onCalleeEnded(info: EndedInfo): void {
-    if (this.#ending) {
-      // both sides hung up at once: this BYE too is answered once the CDR is written
-      this.#holdByeAnswer(info);
-      return;
-    }
+    if (this.#ending) return;
     void this.#finish({
       disposition: 'answered',
       by: info.reason === 'remote-bye' ? 'callee' : 'system',
       reason: info.reason === 'remote-bye' ? 'BYE' : info.reason,
     });
-    this.#holdByeAnswer(info);
   }
 
   #timer(ms: number, fn: () => void): void {
