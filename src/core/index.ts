@@ -32,6 +32,5 @@ export {
   serializeError,
 } from './errors.js';
 export { type EventMap, TypedEmitter } from './events.js';
-export { MinHeap } from './heap.js';
 export { type HeapSlot, IndexedHeap } from './indexed-heap.js';
 export { cryptoRandom, type Random, randomToken, seededRandom } from './random.js';

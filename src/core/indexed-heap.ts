@@ -4,9 +4,9 @@ export interface HeapSlot {
 }
 
 /**
- * A binary min-heap whose items carry their own index, so removing an arbitrary item
- * (a caller who hangs up in the middle of a queue, a cancelled timer) is O(log n) instead of
- * {@link MinHeap}'s O(n) search. An item may sit in one IndexedHeap at a time.
+ * A binary min-heap ordered by `less` whose items carry their own index, so removing an
+ * arbitrary item (a caller who hangs up in the middle of a queue, a cancelled timer) is
+ * O(log n). An item may sit in one IndexedHeap at a time.
  */
 export class IndexedHeap<T extends HeapSlot> {
   readonly #items: T[] = [];

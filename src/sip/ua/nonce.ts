@@ -14,7 +14,7 @@
  * it unchanged. The nonce's own MAC is what makes nonces unforgeable.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { MinHeap, type Random } from '../../core/index.js';
+import { type HeapSlot, IndexedHeap, type Random } from '../../core/index.js';
 
 const NONCE_BYTES = 33;
 const NONCE_CHARS = 44;
@@ -122,7 +122,7 @@ export class NonceManager {
   }
 }
 
-interface CountEntry {
+interface CountEntry extends HeapSlot {
   nonce: string;
   nc: number;
   expiresAt: number;
@@ -151,7 +151,7 @@ export type NonceCountResult =
 export class NonceCountStore {
   readonly #max: number;
   readonly #map = new Map<string, CountEntry>();
-  readonly #heap = new MinHeap<CountEntry>((a, b) => a.expiresAt < b.expiresAt);
+  readonly #heap = new IndexedHeap<CountEntry>((a, b) => a.expiresAt < b.expiresAt);
   #watermark = Number.NEGATIVE_INFINITY;
 
   constructor(maxEntries = 10_000) {
@@ -187,7 +187,7 @@ export class NonceCountStore {
       this.#map.delete(oldest.nonce);
       if (oldest.expiresAt > this.#watermark) this.#watermark = oldest.expiresAt;
     }
-    const entry: CountEntry = { nonce, nc, expiresAt };
+    const entry: CountEntry = { nonce, nc, expiresAt, heapIndex: -1 };
     this.#map.set(nonce, entry);
     this.#heap.push(entry);
     return 'ok';
