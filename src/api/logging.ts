@@ -15,6 +15,7 @@
  */
 import { hostname } from 'node:os';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { AuthFailureEvent } from '../switch/index.js';
 import type { LogLevel } from './config/index.js';
 
 export type { Logger } from 'pino';
@@ -44,17 +45,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-export interface AuthFailure {
-  /** Source address of the request (the packet's, not a header's). */
-  ip: string;
-  port: number;
-  transport: string;
-  /** The user name the request tried (attacker-controlled text). */
-  user: string;
-  method: string;
-  /** 'bad password', 'unknown user', 'stale nonce', … */
-  reason: string;
-}
+/** A failed digest check, as the switch reports it (`authFailure` event). */
+export type AuthFailure = AuthFailureEvent;
 
 /** Logs one SIP authentication failure in the fail2ban shape. */
 export function logAuthFailure(logger: Logger, f: AuthFailure): void {
