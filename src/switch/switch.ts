@@ -101,6 +101,7 @@ export interface AuthFailureEvent {
   /** The user name tried (attacker-controlled text). */
   user: string;
   method: string;
+  /** 'bad password', 'unknown user', 'stale nonce', … */
   reason: string;
 }
 
