@@ -101,7 +101,7 @@ export interface AuthFailureEvent {
   /** The user name tried (attacker-controlled text). */
   user: string;
   method: string;
-  /** 'bad password', 'unknown user', 'stale nonce', … */
+  /** 'bad password', 'unknown user', 'bad nonce', 'replayed nonce-count', … (REASON_TEXT) */
   reason: string;
 }
 
