@@ -38,7 +38,8 @@
  * and before/after comparisons), --no-media, --media-only. Environment: BENCH_STEP_SEC (5),
  * BENCH_CALL_MS (100), BENCH_MAX_RATE (6400), BENCH_SEARCH_STEPS (3), BENCH_RATES=100,200 (a
  * fixed list instead of the ladder), BENCH_MEDIA_CALLS (500), BENCH_MEDIA_HOLD_MS (60000),
- * BENCH_PROFILE=DIR (a V8 CPU profile of the switch process), BENCH_TRACE=1 (SIPp message
+ * BENCH_PROFILE=DIR (a V8 CPU profile of the switch process), BENCH_NODE_ARGS='…' (more node
+ * flags for the switch process, e.g. --heap-prof), BENCH_TRACE=1 (SIPp message
  * logs), BENCH_DEBUG=1 (keeps the work directory, prints failures).
  */
 

@@ -78,6 +78,8 @@ export async function startSwitch(o: SwitchProcessOptions): Promise<SwitchProces
   // BENCH_PROFILE=DIR: a V8 CPU profile of the switch process is written to DIR at its end
   const profile = process.env.BENCH_PROFILE;
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  // BENCH_NODE_ARGS='--heap-prof --heap-prof-dir=/tmp/h': more node flags for the switch process
+  if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
   const child = startChild('switch', process.execPath, [...nodeArgs, launcher, specFile], {
     maxSeconds: o.maxSeconds,
     cwd: o.dir,

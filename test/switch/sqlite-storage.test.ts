@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/index.js';
-import { createSqliteStorage, MIGRATIONS, type Migration } from '../../src/switch/index.js';
+import { createSqliteStorage, MIGRATIONS, type Migration, SqliteStorage } from '../../src/switch/index.js';
+import { CdrWriter } from '../../src/switch/storage/cdr-writer.js';
 import { cdr } from './storage-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'strowger-sqlite-'));
@@ -153,6 +154,92 @@ describe('sqlite storage', () => {
     await Promise.all([second, third]);
     const stored = (await s.cdrs.query({ order: 'asc' })).items.map((c) => c.callId);
     expect(stored).toEqual([...ids(0), ...ids(1), ...ids(2)]);
+    await s.close();
+  });
+
+  it('commits CDRs on the writer thread: a second connection sees each CDR once its write resolved', async () => {
+    const s = await createSqliteStorage({ dataDir: freshDir() });
+    expect(s.cdrWriter).toBe('thread');
+    const other = new Database(s.path, { readonly: true });
+    try {
+      const count = other.prepare('SELECT COUNT(*) AS n FROM cdrs WHERE call_id = ?');
+      const ext = other.prepare('SELECT COUNT(*) AS n FROM cdr_extensions WHERE extension = ?');
+      for (let i = 0; i < 5; i++) {
+        const callId = `t${i}`;
+        await s.cdrs.write(cdr({ callId, extensions: ['1001', `2${i}`] }));
+        expect((count.get(callId) as { n: number }).n).toBe(1);
+        expect((ext.get(`2${i}`) as { n: number }).n).toBe(1);
+      }
+      // read-your-writes on the storage's own connection without awaiting the writes
+      const pending = Array.from({ length: 20 }, (_, i) => s.cdrs.write(cdr({ callId: `p${i}` })));
+      expect((await s.cdrs.get('p19'))?.callId).toBe('p19');
+      expect((await s.cdrs.query({ limit: 1000 })).items).toHaveLength(25);
+      await Promise.all(pending);
+    } finally {
+      other.close();
+      await s.close();
+    }
+  });
+
+  it('the writer thread refuses only the duplicate callId of a batch, as a typed error', async () => {
+    const s = await createSqliteStorage({ dataDir: freshDir() });
+    const results = await Promise.allSettled([
+      s.cdrs.write(cdr({ callId: 'd1' })),
+      s.cdrs.write(cdr({ callId: 'd2' })),
+      s.cdrs.write(cdr({ callId: 'd1' })),
+      s.cdrs.write(cdr({ callId: 'd3' })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const err = (results[2] as PromiseRejectedResult).reason as {
+      code: string;
+      field: string;
+      message: string;
+    };
+    expect(err.code).toBe('ERR_STORAGE');
+    expect(err.field).toBe('cdr.callId');
+    expect(err.message).toContain('already recorded');
+    expect((await s.cdrs.query()).items.map((c) => c.callId).sort()).toEqual(['d1', 'd2', 'd3']);
+    await s.close();
+  });
+
+  it("writes inline with cdrWriter 'inline', and names a bad cdrWriter value", async () => {
+    const s = await createSqliteStorage({ dataDir: freshDir(), cdrWriter: 'inline' });
+    expect(s.cdrWriter).toBe('inline');
+    await s.cdrs.write(cdr({ callId: 'i1' }));
+    expect((await s.cdrs.get('i1'))?.callId).toBe('i1');
+    await s.close();
+    const err = await rejection(
+      createSqliteStorage({ dataDir: freshDir(), cdrWriter: 'elsewhere' as unknown as 'inline' }),
+    );
+    expect(err.code).toBe('ERR_STORAGE');
+    expect((err as { field?: string }).field).toBe('options.cdrWriter');
+  });
+
+  it('a writer thread that cannot open its statements does not start', async () => {
+    const path = join(freshDir(), 'empty.db');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(path, '..'), { recursive: true });
+    new Database(path).close(); // no cdrs table: preparing the insert fails
+    await expect(CdrWriter.start({ path, busyTimeoutMs: 100, commitWindowMs: 10 })).rejects.toThrow(/cdrs/);
+  });
+
+  it('when the writer thread dies, the CDRs it had not answered are written inline: none lost, none twice', async () => {
+    const dir = freshDir();
+    await (await createSqliteStorage({ dataDir: dir, cdrWriter: 'inline' })).close(); // schema
+    const path = join(dir, 'strowger.db');
+    const writer = await CdrWriter.start({ path, busyTimeoutMs: 5_000, commitWindowMs: 10 });
+    const db = new Database(path, { timeout: 5_000 });
+    db.pragma('journal_mode = WAL');
+    const s = new SqliteStorage(db, path, 10, writer);
+    expect(s.cdrWriter).toBe('thread');
+    const first = Array.from({ length: 50 }, (_, i) => s.cdrs.write(cdr({ callId: `k${i}` })));
+    await writer.terminate(); // some of them may be committed, some not
+    const later = Array.from({ length: 10 }, (_, i) => s.cdrs.write(cdr({ callId: `l${i}` })));
+    await Promise.all([...first, ...later]);
+    expect(s.cdrWriter).toBe('inline');
+    const stored = (await s.cdrs.query({ limit: 1000 })).items.map((c) => c.callId);
+    expect(stored).toHaveLength(60);
+    expect(new Set(stored).size).toBe(60);
     await s.close();
   });
 

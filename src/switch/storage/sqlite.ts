@@ -2,13 +2,23 @@
  * The embedded default Storage: one SQLite database file (libSQL's prebuilt binding) in the
  * data directory, in WAL mode with `synchronous = FULL`, so a write is on disk when its
  * promise resolves. Numbered migrations run at open inside one transaction. Statements
- * are prepared once and reused. CDRs are group-committed (see `#flushCdrs`): each promise
- * resolves once the commit that holds its CDR is on disk.
+ * are prepared once and reused. CDRs are group-committed on a writer thread with its own
+ * connection (./cdr-writer.ts), so the event loop never waits for an fsync; each promise
+ * resolves once the commit that holds its CDR is on disk. Without the thread (`cdrWriter:
+ * 'inline'`, or when it cannot start or fails) the same group commit runs on this
+ * connection (see `#flushCdrs`).
  */
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type LibsqlDatabase from 'libsql';
 import { type Clock, realClock } from '../../core/index.js';
+import {
+  type CdrRow,
+  type CdrWriteFailure,
+  CdrWriter,
+  INSERT_CDR_EXTENSION_SQL,
+  INSERT_CDR_SQL,
+} from './cdr-writer.js';
 import { closedError, StorageError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type {
@@ -64,12 +74,20 @@ export interface SqliteStorageOptions {
    * disk, never what is stored); default 10. 0: every turn of the event loop.
    */
   commitWindowMs?: number;
+  /**
+   * Where CDRs are inserted and committed: 'thread' (default), a worker thread with its own
+   * connection, so that commits (fsyncs) never block the event loop; 'inline', on the
+   * storage's connection in the event loop's thread. When the thread cannot start the
+   * storage writes inline (see {@link SqliteStorage.cdrWriter}).
+   */
+  cdrWriter?: 'thread' | 'inline';
 }
 
 export const SQLITE_DEFAULTS = Object.freeze({
   file: 'strowger.db',
   busyTimeoutMs: 5_000,
   commitWindowMs: 10,
+  cdrWriter: 'thread' as const,
 });
 
 /** Applied schema versions, oldest first. */
@@ -97,10 +115,50 @@ function asStorageError(err: unknown): StorageError {
   return new StorageError('ERR_STORAGE', `database error: ${(err as Error).message}`, { cause: err });
 }
 
+/** A CDR waiting for the next inline group commit. */
 interface PendingCdr {
-  record: CdrRecord;
-  resolve(r: CdrRecord): void;
+  callId: string;
+  row: CdrRow;
+  resolve(): void;
   reject(e: StorageError): void;
+}
+
+/** The refusal of a second CDR with the same callId. */
+function duplicateCdr(callId: string, cause: unknown): StorageError {
+  return new StorageError('ERR_STORAGE', `cdr.callId ${JSON.stringify(callId)} is already recorded`, {
+    field: 'cdr.callId',
+    cause,
+  });
+}
+
+/** The row the CDR insert statement takes. */
+function cdrRow(r: CdrRecord): CdrRow {
+  return {
+    params: {
+      callId: r.callId,
+      callerNumber: r.caller.number,
+      callerName: r.caller.name ?? null,
+      calleeNumber: r.callee.number,
+      calleeName: r.callee.name ?? null,
+      direction: r.direction,
+      startedAt: r.startedAt,
+      answeredAt: r.answeredAt ?? null,
+      endedAt: r.endedAt,
+      ringMs: r.ringMs,
+      talkMs: r.talkMs,
+      totalMs: r.totalMs,
+      disposition: r.disposition,
+      hangupStatus: r.hangup.status ?? null,
+      hangupReason: r.hangup.reason ?? null,
+      hangupBy: r.hangup.by,
+      legs: JSON.stringify(r.legs),
+      extensions: JSON.stringify(r.extensions),
+      queue: r.queue ?? null,
+      agent: r.agent ?? null,
+      trunk: r.trunk ?? null,
+    },
+    extensions: r.extensions,
+  };
 }
 
 function cdrFromRow(r: Row): CdrRecord {
@@ -241,7 +299,10 @@ export class SqliteStorage implements Storage {
   readonly kv: KeyValueStore;
   #db: Db;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #cache = new Map<string, Stmt>();
+  /** The CDR writer thread; absent when CDRs are written inline. */
+  readonly #writer: CdrWriter | undefined;
   /** CDRs waiting for the next group commit, and its scheduled run. */
   #pendingCdrs: PendingCdr[] = [];
   #cdrFlush: { cancel(): void } | undefined;
@@ -252,64 +313,33 @@ export class SqliteStorage implements Storage {
   readonly #flushCdrs: () => void;
 
   /** Use {@link createSqliteStorage}. */
-  constructor(db: Db, path: string, commitWindowMs: number = SQLITE_DEFAULTS.commitWindowMs) {
+  constructor(
+    db: Db,
+    path: string,
+    commitWindowMs: number = SQLITE_DEFAULTS.commitWindowMs,
+    writer?: CdrWriter,
+  ) {
     this.#db = db;
     this.path = path;
     this.#commitWindowMs = commitWindowMs;
-    const insertCdr = this.#prepare(`
-      INSERT INTO cdrs (call_id, caller_number, caller_name, callee_number, callee_name, direction,
-        started_at, answered_at, ended_at, ring_ms, talk_ms, total_ms, disposition,
-        hangup_status, hangup_reason, hangup_by, legs, extensions, queue, agent, trunk)
-      VALUES (:callId, :callerNumber, :callerName, :calleeNumber, :calleeName, :direction,
-        :startedAt, :answeredAt, :endedAt, :ringMs, :talkMs, :totalMs, :disposition,
-        :hangupStatus, :hangupReason, :hangupBy, :legs, :extensions, :queue, :agent, :trunk)`);
-    const insertExtension = this.#prepare('INSERT INTO cdr_extensions (extension, cdr_seq) VALUES (?, ?)');
+    this.#writer = writer;
+    const insertCdr = this.#prepare(INSERT_CDR_SQL);
+    const insertExtension = this.#prepare(INSERT_CDR_EXTENSION_SQL);
     const selectCdr = this.#prepare('SELECT * FROM cdrs WHERE call_id = ?');
-    const insertOne = (r: CdrRecord) => {
-      const res = insertCdr.run({
-        callId: r.callId,
-        callerNumber: r.caller.number,
-        callerName: r.caller.name ?? null,
-        calleeNumber: r.callee.number,
-        calleeName: r.callee.name ?? null,
-        direction: r.direction,
-        startedAt: r.startedAt,
-        answeredAt: r.answeredAt ?? null,
-        endedAt: r.endedAt,
-        ringMs: r.ringMs,
-        talkMs: r.talkMs,
-        totalMs: r.totalMs,
-        disposition: r.disposition,
-        hangupStatus: r.hangup.status ?? null,
-        hangupReason: r.hangup.reason ?? null,
-        hangupBy: r.hangup.by,
-        legs: JSON.stringify(r.legs),
-        extensions: JSON.stringify(r.extensions),
-        queue: r.queue ?? null,
-        agent: r.agent ?? null,
-        trunk: r.trunk ?? null,
-      });
-      for (const ext of r.extensions) insertExtension.run(ext, res.lastInsertRowid);
+    const insertOne = (row: CdrRow) => {
+      const res = insertCdr.run(row.params);
+      for (const ext of row.extensions) insertExtension.run(ext, res.lastInsertRowid);
     };
     const writeCdr = db.transaction(insertOne);
     const writeCdrs = db.transaction((list: readonly PendingCdr[]) => {
-      for (const p of list) insertOne(p.record);
+      for (const p of list) insertOne(p.row);
     });
     /** One CDR alone: its own transaction, a duplicate callId as a typed error. */
-    const writeAlone = (record: CdrRecord): void => {
+    const writeAlone = (p: PendingCdr): void => {
       try {
-        writeCdr(record);
+        writeCdr(p.row);
       } catch (err) {
-        if (isConstraint(err)) {
-          throw new StorageError(
-            'ERR_STORAGE',
-            `cdr.callId ${JSON.stringify(record.callId)} is already recorded`,
-            {
-              field: 'cdr.callId',
-              cause: err,
-            },
-          );
-        }
+        if (isConstraint(err)) throw duplicateCdr(p.callId, err);
         throw err;
       }
     };
@@ -318,7 +348,8 @@ export class SqliteStorage implements Storage {
     // commits), the next waits until `commitWindowMs` after the previous one, so commits
     // grow instead of the fsyncs multiplying. A lone writer is never delayed. Each promise
     // resolves once its CDR is on disk, as before. When the batch fails (a duplicate callId among
-    // them), each is written alone so that only the bad one is refused.
+    // them), each is written alone so that only the bad one is refused. The writer thread
+    // does the same on its own connection (./cdr-writer.ts).
     this.#flushCdrs = () => {
       this.#cdrFlush?.cancel();
       this.#cdrFlush = undefined;
@@ -328,7 +359,7 @@ export class SqliteStorage implements Storage {
       if (batch.length === 0) return;
       this.#pendingCdrs = [];
       try {
-        if (batch.length === 1) writeAlone((batch[0] as PendingCdr).record);
+        if (batch.length === 1) writeAlone(batch[0] as PendingCdr);
         else writeCdrs(batch);
       } catch (err) {
         if (batch.length === 1) {
@@ -337,16 +368,49 @@ export class SqliteStorage implements Storage {
         }
         for (const p of batch) {
           try {
-            writeAlone(p.record);
-            p.resolve(p.record);
+            writeAlone(p);
+            p.resolve();
           } catch (e) {
             p.reject(asStorageError(e));
           }
         }
         return;
       }
-      for (const p of batch) p.resolve(p.record);
+      for (const p of batch) p.resolve();
     };
+    const writeInline = (p: PendingCdr) => {
+      this.#pendingCdrs.push(p);
+      if (this.#cdrFlush === undefined) {
+        const wait = this.#lastBatch > 1 ? this.#lastCommit + this.#commitWindowMs - realClock.now() : 0;
+        if (wait > 0) this.#cdrFlush = realClock.setTimeout(this.#flushCdrs, wait);
+        else {
+          const im = setImmediate(this.#flushCdrs);
+          this.#cdrFlush = { cancel: () => clearImmediate(im) };
+        }
+      }
+    };
+    if (writer) {
+      // The thread failed: the CDRs it had not answered are written here (a duplicate callId
+      // then counts as written: the thread may have committed it before it stopped).
+      writer.onFailure = (unanswered) => {
+        for (const u of unanswered) {
+          writeInline({
+            callId: String(u.row.params.callId),
+            row: u.row,
+            resolve: () => u.waiting.resolve(),
+            reject: (e) => {
+              if (e.field === 'cdr.callId') u.waiting.resolve();
+              else u.waiting.reject({ message: e.message, constraint: false });
+            },
+          });
+        }
+      };
+    }
+    /** What the writer thread's refusal of `record` becomes. */
+    const threadFailure = (record: CdrRecord, f: CdrWriteFailure): StorageError =>
+      f.constraint
+        ? duplicateCdr(record.callId, f)
+        : new StorageError('ERR_STORAGE', `database error: ${f.message}`, { cause: f });
     this.cdrs = {
       write: (input) => {
         if (this.#closed) return Promise.reject(closedError());
@@ -356,26 +420,30 @@ export class SqliteStorage implements Storage {
         } catch (err) {
           return Promise.reject(asStorageError(err));
         }
-        return new Promise<CdrRecord>((resolve, reject) => {
-          this.#pendingCdrs.push({ record, resolve, reject });
-          if (this.#cdrFlush === undefined) {
-            const wait = this.#lastBatch > 1 ? this.#lastCommit + this.#commitWindowMs - realClock.now() : 0;
-            if (wait > 0) this.#cdrFlush = realClock.setTimeout(this.#flushCdrs, wait);
-            else {
-              const im = setImmediate(this.#flushCdrs);
-              this.#cdrFlush = { cancel: () => clearImmediate(im) };
-            }
-          }
-        });
+        const row = cdrRow(record);
+        if (this.#writer?.usable) {
+          return this.#writer.write(row).then(
+            () => record,
+            (f: CdrWriteFailure) => {
+              throw threadFailure(record, f);
+            },
+          );
+        }
+        return new Promise<CdrRecord>((resolve, reject) =>
+          writeInline({ callId: record.callId, row, resolve: () => resolve(record), reject }),
+        );
       },
-      get: (callId) =>
-        this.#run(() => {
+      get: async (callId) => {
+        await this.#writer?.settled();
+        return this.#run(() => {
           this.#flushCdrs();
           const row = selectCdr.get(id(callId, 'callId')) as Row | undefined;
           return row ? cdrFromRow(row) : undefined;
-        }),
-      query: (query) =>
-        this.#run(() => {
+        });
+      },
+      query: async (query) => {
+        await this.#writer?.settled();
+        return this.#run(() => {
           this.#flushCdrs();
           const q = normalizeCdrQuery(query);
           const where: string[] = [];
@@ -422,7 +490,8 @@ export class SqliteStorage implements Storage {
             page.nextCursor = encodeCursor([Number(last.started_at), Number(last.seq)]);
           }
           return page;
-        }),
+        });
+      },
     };
 
     const insertEvent = this.#prepare(
@@ -651,12 +720,20 @@ export class SqliteStorage implements Storage {
   }
 
   /** Closes the database. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#flushCdrs(); // CDRs already accepted are written
-    this.#closed = true;
-    this.#cache.clear();
-    this.#db.close();
+  /** Where CDRs are committed: on the writer thread, or inline (configured so, or the thread could not start or failed). */
+  get cdrWriter(): 'thread' | 'inline' {
+    return this.#writer && !this.#writer.failed ? 'thread' : 'inline';
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true; // no new writes; CDRs already accepted are written
+      await this.#writer?.close();
+      this.#flushCdrs();
+      this.#cache.clear();
+      this.#db.close();
+    })();
+    return this.#closing;
   }
 
   #prepare(sql: string): Stmt {
@@ -693,6 +770,11 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     throw new StorageError('ERR_STORAGE', 'options.commitWindowMs must be 0-1000', {
       field: 'options.commitWindowMs',
     });
+  const cdrWriter = options.cdrWriter ?? SQLITE_DEFAULTS.cdrWriter;
+  if (cdrWriter !== 'thread' && cdrWriter !== 'inline')
+    throw new StorageError('ERR_STORAGE', "options.cdrWriter must be 'thread' or 'inline'", {
+      field: 'options.cdrWriter',
+    });
   let Database: typeof LibsqlDatabase;
   let db: Db;
   try {
@@ -715,8 +797,23 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrations ?? MIGRATIONS, clock.wallTime());
-    return new SqliteStorage(db, path, window);
   } catch (err) {
+    db.close();
+    if (err instanceof StorageError) throw err;
+    throw new StorageError('ERR_STORAGE', `cannot open the database ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs;
+  let writer: CdrWriter | undefined;
+  if (cdrWriter === 'thread') {
+    // without the thread (it cannot start here) the CDRs are written inline: same guarantees
+    writer = await CdrWriter.start({ path, busyTimeoutMs, commitWindowMs: window }).catch(() => undefined);
+  }
+  try {
+    return new SqliteStorage(db, path, window, writer);
+  } catch (err) {
+    await writer?.close();
     db.close();
     if (err instanceof StorageError) throw err;
     throw new StorageError('ERR_STORAGE', `cannot open the database ${path}: ${(err as Error).message}`, {
