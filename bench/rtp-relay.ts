@@ -26,8 +26,27 @@
  * without the kernel (ns and bytes allocated per packet). Every loop is bounded
  * in steps and in time.
  *
- * Debugging knobs (environment): BENCH_STEPS=200,400 BENCH_ONLY=plain|engine
- * BENCH_WORKERS=n BENCH_DEBUG=1 (per-worker figures).
+ * Reference rows, same generator, ladder and pass rule: two relays in C with
+ * the plain relay's topology (two sockets per call, each datagram sent on as it
+ * is from the call's other socket; bench/native/relay-plain.c and
+ * relay-batched.c, built with cc, skipped with a message without one). `cplain`
+ * does what node:dgram does underneath — epoll, one recvfrom and one sendto per
+ * packet — on one thread; `cbatched` drains each ready socket with recvmmsg and
+ * sends what it got with one sendmmsg, on one thread; `cbatched2` is the same
+ * on two threads (calls split between them). They answer two questions about
+ * the engine's limit: how much of the CPU per relayed packet is the kernel's
+ * (cplain's µs/pkt) and how much is Node's datagram layer (plain's minus
+ * cplain's), and whether batched datagram I/O would help this topology (the
+ * C relays print their system calls per relayed packet: recvmmsg and sendmmsg
+ * batch per socket, and a call leg's socket holds one packet per 20 ms). CPU
+ * of every relay run as a child (the plain Node relay and the C ones) is its
+ * utime + stime from /proc over the traffic; the generator's own CPU is printed
+ * beside it (on loopback the kernel's delivery of a datagram is charged to its
+ * sender). The rows are compared at the largest step all of them passed.
+ *
+ * Knobs (environment): BENCH_STEPS=200,400; BENCH_ONLY=a comma list of rows
+ * (plain, engine, engine1, cplain, cbatched, cbatched2; all when unset);
+ * BENCH_WORKERS=n; BENCH_DEBUG=1 (per-worker figures).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -77,6 +96,8 @@ interface LoadResult {
   p99: number;
   max: number;
   lateSlots: number;
+  /** The generator's own CPU percent of one core over the step (undefined from an older rtp-load). */
+  genCpuPercent: number | undefined;
 }
 
 class Generator {
@@ -113,6 +134,7 @@ class Generator {
           return;
         }
         const [, sent, received, dup, p50, p99, max, late] = m.map(Number) as number[];
+        const cpu = /cpu_us=(\d+)/.exec(out);
         resolve({
           sent: sent as number,
           received: received as number,
@@ -121,6 +143,7 @@ class Generator {
           p99: p99 as number,
           max: max as number,
           lateSlots: late as number,
+          genCpuPercent: cpu ? (Number(cpu[1]) / 1000 / (durationMs + 400)) * 100 : undefined,
         });
       });
     });
@@ -347,7 +370,7 @@ function usPerPacket(r: StepResult): number {
 
 function line(who: string, r: StepResult): void {
   process.stdout.write(
-    `${who.padEnd(10)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}% (${usPerPacket(r).toFixed(1)} µs/pkt)  gen late slots ${r.lateSlots}${r.note ? `  [${r.note}]` : ''}\n`,
+    `${who.padEnd(10)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}% (${usPerPacket(r).toFixed(1)} µs/pkt)  gen late slots ${r.lateSlots}${r.genCpuPercent === undefined ? '' : ` cpu ${r.genCpuPercent.toFixed(0)}%`}${r.note ? `  [${r.note}]` : ''}\n`,
   );
 }
 
