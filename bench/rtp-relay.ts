@@ -26,8 +26,27 @@
  * without the kernel (ns and bytes allocated per packet). Every loop is bounded
  * in steps and in time.
  *
- * Debugging knobs (environment): BENCH_STEPS=200,400 BENCH_ONLY=plain|engine
- * BENCH_WORKERS=n BENCH_DEBUG=1 (per-worker figures).
+ * Reference rows, same generator, ladder and pass rule: two relays in C with
+ * the plain relay's topology (two sockets per call, each datagram sent on as it
+ * is from the call's other socket; bench/native/relay-plain.c and
+ * relay-batched.c, built with cc, skipped with a message without one). `cplain`
+ * does what node:dgram does underneath — epoll, one recvfrom and one sendto per
+ * packet — on one thread; `cbatched` drains each ready socket with recvmmsg and
+ * sends what it got with one sendmmsg, on one thread; `cbatched2` is the same
+ * on two threads (calls split between them). They answer two questions about
+ * the engine's limit: how much of the CPU per relayed packet is the kernel's
+ * (cplain's µs/pkt) and how much is Node's datagram layer (plain's minus
+ * cplain's), and whether batched datagram I/O would help this topology (the
+ * C relays print their system calls per relayed packet: recvmmsg and sendmmsg
+ * batch per socket, and a call leg's socket holds one packet per 20 ms). CPU
+ * of every relay run as a child (the plain Node relay and the C ones) is its
+ * utime + stime from /proc over the traffic; the generator's own CPU is printed
+ * beside it (on loopback the kernel's delivery of a datagram is charged to its
+ * sender). The rows are compared at the largest step all of them passed.
+ *
+ * Knobs (environment): BENCH_STEPS=200,400; BENCH_ONLY=a comma list of rows
+ * (plain, engine, engine1, cplain, cbatched, cbatched2; all when unset);
+ * BENCH_WORKERS=n; BENCH_DEBUG=1 (per-worker figures).
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -45,7 +64,8 @@ import {
   MediaWorkerRuntime,
 } from '../src/media/worker/index.js';
 import { RtpPacket } from '../src/rtp/index.js';
-import { buildMediaWorker, buildRtpLoad, CACHE_DIR, NICE } from './lib/build.js';
+import { buildMediaWorker, buildReferenceRelay, buildRtpLoad, CACHE_DIR, NICE } from './lib/build.js';
+import { processCpuSeconds } from './lib/proc.js';
 import { median, opsPerSecond, printResult } from './lib/stats.js';
 
 const STEP_MS = 4000;
@@ -56,8 +76,12 @@ const P99_LIMIT_US = 20_000;
 const STEPS = process.env.BENCH_STEPS
   ? process.env.BENCH_STEPS.split(',').map(Number)
   : [200, 300, 400, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600, 1800, 2000];
-const ONLY = process.env.BENCH_ONLY; // 'plain' | 'engine' (debugging)
-const MAX_BENCH_MS = 10 * 60_000;
+/** Rows to measure (BENCH_ONLY=plain,cplain; all when unset): plain engine engine1 cplain cbatched cbatched2. */
+const ONLY = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((x) => x.trim()))
+  : undefined;
+const wants = (row: string) => ONLY === undefined || ONLY.has(row);
+const MAX_BENCH_MS = 20 * 60_000;
 const started = Date.now();
 
 /** The repository root: this file runs bundled from node_modules/.cache, so walk up to package.json. */
@@ -72,6 +96,8 @@ interface LoadResult {
   p99: number;
   max: number;
   lateSlots: number;
+  /** The generator's own CPU percent of one core over the step (undefined from an older rtp-load). */
+  genCpuPercent: number | undefined;
 }
 
 class Generator {
@@ -108,6 +134,7 @@ class Generator {
           return;
         }
         const [, sent, received, dup, p50, p99, max, late] = m.map(Number) as number[];
+        const cpu = /cpu_us=(\d+)/.exec(out);
         resolve({
           sent: sent as number,
           received: received as number,
@@ -116,6 +143,7 @@ class Generator {
           p99: p99 as number,
           max: max as number,
           lateSlots: late as number,
+          genCpuPercent: cpu ? (Number(cpu[1]) / 1000 / (durationMs + 400)) * 100 : undefined,
         });
       });
     });
@@ -170,16 +198,38 @@ interface StepResult extends LoadResult {
   loss: number;
   relayedPps: number;
   cpuPercent: number;
+  /** The C relays' own counters (system calls per relayed packet), printed after the step. */
+  note?: string | undefined;
 }
 
 function loss(r: LoadResult): number {
   return r.sent === 0 ? 1 : Math.max(0, r.sent - r.received) / r.sent;
 }
 
-async function runPlain(exe: string, calls: number): Promise<StepResult> {
-  const relay = spawn(process.execPath, ['--input-type=module', '-e', PLAIN_RELAY, String(calls)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+/** Counters a C reference relay prints when it stops. */
+interface RelayCounters {
+  packets: number;
+  recvCalls: number;
+  sendCalls: number;
+  waits: number;
+  dropped: number;
+}
+
+/**
+ * One step of a relay run as a child process (the plain Node relay or a C reference
+ * relay; the same line protocol): it prints its ports, is told the generator's port,
+ * relays one step of traffic and is told to stop. CPU is the child's utime + stime
+ * from /proc over the traffic (from just before the first packet to the generator's
+ * end), for every child relay alike.
+ */
+async function runChildRelay(
+  exe: string,
+  command: string,
+  args: string[],
+  calls: number,
+): Promise<StepResult> {
+  const relay = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((r) => relay.on('close', r)); // after its stdout is read out
   let buf = '';
   const lines: string[] = [];
   const waiters: Array<(l: string) => void> = [];
@@ -194,29 +244,62 @@ async function runPlain(exe: string, calls: number): Promise<StepResult> {
     }
   });
   const nextLine = () =>
-    new Promise<string>((r) => {
-      const l = lines.shift();
-      if (l !== undefined) r(l);
-      else waiters.push(r);
-    });
-  const { ports } = JSON.parse(await nextLine()) as { ports: number[] };
-  const gen = new Generator(exe, STEP_MS);
-  const genPort = await gen.port;
-  relay.stdin?.write(`${genPort}\n`);
-  await new Promise((r) => setTimeout(r, 50));
-  const cpu0 = 0;
-  gen.start(ports);
-  const result = await gen.done;
-  relay.stdin?.write('stop\n');
-  const { cpuMs } = JSON.parse(await nextLine()) as { cpuMs: number };
-  await new Promise((r) => relay.on('exit', r));
-  return {
-    ...result,
+    Promise.race([
+      new Promise<string>((r) => {
+        const l = lines.shift();
+        if (l !== undefined) r(l);
+        else waiters.push(r);
+      }),
+      exited.then(() => {
+        throw new Error(`relay ${command} exited with ${relay.exitCode} before its answer`);
+      }),
+    ]);
+  try {
+    const { ports } = JSON.parse(await nextLine()) as { ports: number[] };
+    const gen = new Generator(exe, STEP_MS);
+    const genPort = await gen.port;
+    relay.stdin?.write(`${genPort}\n`);
+    await new Promise((r) => setTimeout(r, 50));
+    const cpu0 = processCpuSeconds(relay.pid ?? 0);
+    gen.start(ports);
+    const result = await gen.done;
+    const cpuSeconds = processCpuSeconds(relay.pid ?? 0) - cpu0;
+    relay.stdin?.write('stop\n');
+    const last = JSON.parse(await nextLine()) as Partial<RelayCounters>;
+    await exited;
+    let note: string | undefined;
+    if (last.packets !== undefined) {
+      const c = last as RelayCounters;
+      const per = (x: number) => (c.packets > 0 ? x / c.packets : 0).toFixed(2);
+      note = `calls/pkt: recv ${per(c.recvCalls)} send ${per(c.sendCalls)} epoll_wait ${per(c.waits)}, dropped ${c.dropped}`;
+    }
+    return {
+      ...result,
+      calls,
+      loss: loss(result),
+      relayedPps: calls * 2 * PPS * (1 - loss(result)), // steady state (streams ramp up over the first second)
+      cpuPercent: (cpuSeconds / ((STEP_MS + 400) / 1000)) * 100,
+      note,
+    };
+  } finally {
+    if (relay.exitCode === null && relay.signalCode === null) relay.kill();
+  }
+}
+
+function runPlain(exe: string, calls: number): Promise<StepResult> {
+  return runChildRelay(
+    exe,
+    process.execPath,
+    ['--input-type=module', '-e', PLAIN_RELAY, String(calls)],
     calls,
-    loss: loss(result),
-    relayedPps: calls * 2 * PPS * (1 - loss(result)), // steady state (streams ramp up over the first second)
-    cpuPercent: ((cpuMs - cpu0) / (STEP_MS + 400)) * 100,
-  };
+  );
+}
+
+/** A C reference relay (bench/native/relay-plain.c or relay-batched.c) with `threads` relaying threads. */
+function runReference(exe: string, relayExe: string, calls: number, threads: number): Promise<StepResult> {
+  // the relay leaves on its own a minute after a step should have ended
+  const maxSeconds = String(Math.ceil(STEP_MS / 1000) + 60);
+  return runChildRelay(exe, relayExe, [String(calls), String(threads), maxSeconds], calls);
 }
 
 // ------------------------------------------------------------------ the engine
@@ -280,11 +363,14 @@ async function runEngine(
 
 // ------------------------------------------------------------------ the ladder
 
+/** CPU µs per relayed packet over the whole step (the ramp included). */
+function usPerPacket(r: StepResult): number {
+  return ((r.cpuPercent / 100) * 1e6 * (STEP_MS + 400)) / 1000 / Math.max(1, r.received);
+}
+
 function line(who: string, r: StepResult): void {
-  // CPU per relayed packet over the whole step (the ramp included)
-  const usPerPacket = ((r.cpuPercent / 100) * 1e6 * (STEP_MS + 400)) / 1000 / Math.max(1, r.received);
   process.stdout.write(
-    `${who.padEnd(8)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}% (${usPerPacket.toFixed(1)} µs/pkt)  gen late slots ${r.lateSlots}\n`,
+    `${who.padEnd(10)} ${String(r.calls).padStart(5)} calls  ${(r.relayedPps / 1000).toFixed(1).padStart(6)} k pkt/s relayed  loss ${(r.loss * 100).toFixed(3).padStart(7)}%  p50 ${String(r.p50).padStart(6)} µs  p99 ${String(r.p99).padStart(7)} µs  max ${String(r.max).padStart(7)} µs  cpu ${r.cpuPercent.toFixed(0).padStart(4)}% (${usPerPacket(r).toFixed(1)} µs/pkt)  gen late slots ${r.lateSlots}${r.genCpuPercent === undefined ? '' : ` cpu ${r.genCpuPercent.toFixed(0)}%`}${r.note ? `  [${r.note}]` : ''}\n`,
   );
 }
 
@@ -419,10 +505,13 @@ async function relayPathAlone(): Promise<{ ns: number; bytes: number }> {
   return { ns: 1e9 / median(rates), bytes: total / N };
 }
 
-const alone = await relayPathAlone();
-process.stdout.write(
-  `relay path in the worker, no kernel: ${alone.ns.toFixed(0)} ns per packet, ${alone.bytes.toFixed(2)} bytes allocated per packet (sampled; includes the profiler's own)\n`,
-);
+// the engine's own path (a few seconds of CPU): measured when an engine row is
+const alone = wants('engine') || wants('engine1') ? await relayPathAlone() : undefined;
+if (alone) {
+  process.stdout.write(
+    `relay path in the worker, no kernel: ${alone.ns.toFixed(0)} ns per packet, ${alone.bytes.toFixed(2)} bytes allocated per packet (sampled; includes the profiler's own)\n`,
+  );
+}
 
 const exe = buildRtpLoad();
 if (!exe) {
@@ -438,26 +527,66 @@ process.stdout.write(
       ' ',
     )}; ${STEP_MS} ms per step, a step passes with loss ≤ ${LOSS_LIMIT * 100}% and p99 ≤ ${P99_LIMIT_US / 1000} ms\n`,
 );
-const none = { best: undefined, all: [] as StepResult[] };
-const plain = ONLY === 'engine' ? none : await ladder('plain', (c) => runPlain(exe, c));
-const engine = ONLY === 'plain' ? none : await ladder('engine', (c) => runEngine(exe, workerScript, c));
+type Ladder = { best: StepResult | undefined; all: StepResult[] };
+const none: Ladder = { best: undefined, all: [] };
+const twoCores = availableParallelism() >= 2;
+const plain = wants('plain') ? await ladder('plain', (c) => runPlain(exe, c)) : none;
+const engine = wants('engine') ? await ladder('engine', (c) => runEngine(exe, workerScript, c)) : none;
 // the engine with a single worker: same threads as the plain relay, so the per-packet cost can be compared
 const single =
-  ONLY || availableParallelism() < 2
-    ? none
-    : await ladder('engine1', (c) => runEngine(exe, workerScript, c, 1));
+  wants('engine1') && twoCores ? await ladder('engine1', (c) => runEngine(exe, workerScript, c, 1)) : none;
+// the C reference relays: what the same topology costs without Node, per packet and batched
+const reference = async (
+  row: string,
+  name: 'relay-plain' | 'relay-batched',
+  threads: number,
+): Promise<Ladder> => {
+  if (!wants(row) || (threads > 1 && !twoCores)) return none;
+  const relayExe = buildReferenceRelay(name);
+  if (!relayExe) {
+    process.stdout.write(`${row}: skipped, bench/native/${name}.c did not build (no C compiler?)\n`);
+    return none;
+  }
+  return ladder(row, (c) => runReference(exe, relayExe, c, threads));
+};
+const cPlain = await reference('cplain', 'relay-plain', 1);
+const cBatched = await reference('cbatched', 'relay-batched', 1);
+const cBatched2 = await reference('cbatched2', 'relay-batched', 2);
+
+const rows: Array<[string, Ladder]> = [
+  ['plain', plain],
+  ['engine', engine],
+  ['engine1', single],
+  ['cplain', cPlain],
+  ['cbatched', cBatched],
+  ['cbatched2', cBatched2],
+];
+const top = STEPS[STEPS.length - 1] as number;
 const pb = plain.best;
 const eb = engine.best;
-let engineAtPlain: StepResult | undefined;
-if (pb) engineAtPlain = engine.all.find((r) => r.calls === pb.calls);
 process.stdout.write('\n');
-if (pb) line('plain*', pb);
-if (eb) line('engine*', eb);
-if (single.best) line('engine1*', single.best);
+for (const [who, l] of rows) {
+  if (!l.best) continue;
+  line(`${who}*`, l.best);
+  if (l.best.calls === top)
+    process.stdout.write(`${who}: passed the ladder's top step, its limit is higher\n`);
+}
+const engineAtPlain = pb ? engine.all.find((r) => r.calls === pb.calls) : undefined;
 if (engineAtPlain && pb) {
   process.stdout.write(
     `at ${pb.calls} calls: added latency p50/p99 plain ${pb.p50}/${pb.p99} µs, engine ${engineAtPlain.p50}/${engineAtPlain.p99} µs\n`,
   );
+}
+// CPU per relayed packet falls with load (more datagrams per wake-up): compare the rows at one load,
+// the largest step every measured row passed
+const measured = rows.filter(([, l]) => l.all.length > 0);
+const common = STEPS.filter((c) => measured.every(([, l]) => l.best && l.best.calls >= c)).pop();
+if (common !== undefined && measured.length > 1) {
+  const at = measured.flatMap(([who, l]) => {
+    const r = l.all.find((x) => x.calls === common);
+    return r ? [`${who} ${usPerPacket(r).toFixed(1)}`] : [];
+  });
+  process.stdout.write(`at ${common} calls, CPU µs per relayed packet: ${at.join(', ')}\n`);
 }
 const value = eb ? Math.round(eb.relayedPps) : 0;
 const peerValue = pb ? Math.round(pb.relayedPps) : 0;
@@ -466,6 +595,7 @@ process.stdout.write(
     .map((x) => x.toFixed(2))
     .join(' ')}\n`,
 );
+const us = (r: StepResult | undefined) => (r ? Number(usPerPacket(r).toFixed(1)) : null);
 printResult({
   name: 'rtp-relay',
   value,
@@ -480,6 +610,19 @@ printResult({
   plainP50us: pb?.p50 ?? null,
   plainP99us: pb?.p99 ?? null,
   engineOneWorkerPps: single.best ? Math.round(single.best.relayedPps) : null,
-  relayPathNs: Number(alone.ns.toFixed(0)),
-  relayPathBytesPerPacket: Number(alone.bytes.toFixed(2)),
+  relayPathNs: alone ? Number(alone.ns.toFixed(0)) : null,
+  relayPathBytesPerPacket: alone ? Number(alone.bytes.toFixed(2)) : null,
+  // reference figures (each at its own largest passing step; null when not measured)
+  plainUsPerPacket: us(pb),
+  engineUsPerPacket: us(eb),
+  cPlainCalls: cPlain.best?.calls ?? (cPlain.all.length > 0 ? 0 : null),
+  cPlainP99us: cPlain.best?.p99 ?? null,
+  cPlainUsPerPacket: us(cPlain.best),
+  cBatchedCalls: cBatched.best?.calls ?? (cBatched.all.length > 0 ? 0 : null),
+  cBatchedP99us: cBatched.best?.p99 ?? null,
+  cBatchedUsPerPacket: us(cBatched.best),
+  cBatched2ThreadsCalls: cBatched2.best?.calls ?? (cBatched2.all.length > 0 ? 0 : null),
+  cBatched2ThreadsUsPerPacket: us(cBatched2.best),
+  ladderTopCalls: top,
+  commonCalls: common ?? null,
 });

@@ -53,6 +53,8 @@ for (const name of chosen) {
     ['--expose-gc', outfile, ...process.argv.slice(2).filter((a) => a.startsWith('-'))],
     {
       stdio: ['inherit', 'pipe', 'inherit'],
+      // the bundle runs from node_modules/.cache, which may be a symlink to another checkout's
+      env: { ...process.env, STROWGER_ROOT: process.env.STROWGER_ROOT ?? join(dir, '..') },
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     },

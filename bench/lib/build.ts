@@ -51,6 +51,22 @@ export function buildRtpLoad(): string | undefined {
 }
 
 /**
+ * A C reference relay of bench/rtp-relay (bench/native/relay-plain.c or relay-batched.c)
+ * built with cc, or undefined without a C compiler.
+ */
+export function buildReferenceRelay(name: 'relay-plain' | 'relay-batched'): string | undefined {
+  const exe = join(CACHE_DIR, name);
+  try {
+    execFileSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', `${name}.c`), '-lpthread'], {
+      stdio: 'ignore',
+    });
+    return exe;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Whether the load generator may run at a raised priority (nice -5): on a shared machine
  * it must not be the part that falls behind. The servers under test keep the default.
  */

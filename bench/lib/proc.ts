@@ -55,6 +55,11 @@ function allStats(): ProcStat[] {
   return out;
 }
 
+/** CPU seconds (user + system, every thread, reaped children included) used so far by one process; 0 once it is gone. */
+export function processCpuSeconds(pid: number): number {
+  return (readStat(pid)?.ticks ?? 0) / clockTicks();
+}
+
 /** The pids of `root` and all its live descendants. */
 export function processTree(root: number): number[] {
   const stats = allStats();
