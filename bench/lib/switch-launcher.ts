@@ -88,13 +88,35 @@ const timer = setInterval(() => {
   });
 }, spec.statsEveryMs);
 
+// BENCH_ALLOC_PROF=FILE: a sampling allocation profile (garbage included) of the whole run
+const allocProfile = process.env.BENCH_ALLOC_PROF;
+let inspector: import('node:inspector').Session | undefined;
+if (allocProfile) {
+  const { Session } = await import('node:inspector');
+  inspector = new Session();
+  inspector.connect();
+  inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 16_384,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+const stopAllocProfile = () =>
+  new Promise<void>((resolve) => {
+    if (!inspector || !allocProfile) return resolve();
+    inspector.post('HeapProfiler.stopSampling', (err, res) => {
+      if (!err) writeFileSync(allocProfile, JSON.stringify(res.profile));
+      resolve();
+    });
+  });
+
 let closing = false;
 process.on('SIGTERM', () => {
   if (closing) return;
   closing = true;
   clearInterval(timer);
-  void sw
-    .close()
+  void stopAllocProfile()
+    .then(() => sw.close())
     .then(async () => {
       stats.active = 0;
       stats.engine = null;

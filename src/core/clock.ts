@@ -35,37 +35,51 @@ export class RealClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): ClockTimer {
-    let pending = true;
-    const t = globalThis.setTimeout(() => {
-      pending = false;
-      fn();
-    }, ms);
-    return {
-      cancel() {
-        if (!pending) return;
-        pending = false;
-        globalThis.clearTimeout(t);
-      },
-      get pending() {
-        return pending;
-      },
-    };
+    return new RealTimer(fn, ms, false);
   }
 
   setInterval(fn: () => void, ms: number): ClockTimer {
-    let pending = true;
-    const t = globalThis.setInterval(fn, ms);
-    return {
-      cancel() {
-        if (!pending) return;
-        pending = false;
-        globalThis.clearInterval(t);
-      },
-      get pending() {
-        return pending;
-      },
-    };
+    return new RealTimer(fn, ms, true);
   }
+}
+
+/**
+ * A Node timer behind {@link ClockTimer}: one object per timer, its callback reached through
+ * the timer argument (no closures per call — the SIP stack starts several timers per
+ * transaction).
+ */
+class RealTimer implements ClockTimer {
+  #pending = true;
+  readonly #fn: () => void;
+  readonly #interval: boolean;
+  readonly #handle: ReturnType<typeof globalThis.setTimeout>;
+
+  constructor(fn: () => void, ms: number, interval: boolean) {
+    this.#fn = fn;
+    this.#interval = interval;
+    this.#handle = interval ? globalThis.setInterval(fire, ms, this) : globalThis.setTimeout(fire, ms, this);
+  }
+
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  cancel(): void {
+    if (!this.#pending) return;
+    this.#pending = false;
+    if (this.#interval) globalThis.clearInterval(this.#handle);
+    else globalThis.clearTimeout(this.#handle);
+  }
+
+  /** @internal */
+  _fire(): void {
+    if (!this.#interval) this.#pending = false;
+    this.#fn();
+  }
+}
+
+function fire(timer: RealTimer): void {
+  timer._fire();
 }
 
 /** The process-wide real clock. */

@@ -96,6 +96,31 @@ describe('RealClock', () => {
     await new Promise<void>((r) => clock.setTimeout(r, 5));
     expect(clock.now()).toBeGreaterThanOrEqual(a);
   });
+
+  it('timers report pending until they fire or are cancelled; cancel is idempotent; intervals repeat', async () => {
+    const clock = new RealClock();
+    let fired = 0;
+    const once = clock.setTimeout(() => fired++, 1);
+    const never = clock.setTimeout(() => fired++, 1);
+    expect(once.pending).toBe(true);
+    never.cancel();
+    never.cancel();
+    expect(never.pending).toBe(false);
+    let ticks = 0;
+    const every = await new Promise<ReturnType<RealClock['setInterval']>>((resolve) => {
+      const t = clock.setInterval(() => {
+        ticks++;
+        expect(t.pending).toBe(true);
+        if (ticks === 3) resolve(t);
+      }, 1);
+    });
+    every.cancel();
+    expect(every.pending).toBe(false);
+    await new Promise<void>((r) => clock.setTimeout(r, 5));
+    expect(fired).toBe(1);
+    expect(once.pending).toBe(false);
+    expect(ticks).toBe(3);
+  });
 });
 
 describe('FakeClock memory', () => {

@@ -237,6 +237,16 @@ export function storageContract(name: string, open: OpenStorage): void {
       ['legs not an array', { ...cdr(), legs: {} }, 'cdr.legs'],
       ['a leg that is not JSON', { ...cdr(), legs: [{ id: 'a' }, { at: new Date() }] }, 'cdr.legs[1].at'],
       ['a leg with NaN', { ...cdr(), legs: [{ mos: Number.NaN }] }, 'cdr.legs[0].mos'],
+      [
+        'an infinite number in a list',
+        { ...cdr(), legs: [{ a: [1, Number.POSITIVE_INFINITY] }] },
+        'cdr.legs[0].a[1]',
+      ],
+      [
+        'a leg nested too deep',
+        { ...cdr(), legs: [Array.from({ length: 40 }).reduce<object>((inner) => ({ x: inner }), {})] },
+        `cdr.legs[0]${'.x'.repeat(33)}`,
+      ],
       ['empty extension', { ...cdr(), extensions: ['1001', ''] }, 'cdr.extensions[1]'],
       ['empty queue', { ...cdr(), queue: '' }, 'cdr.queue'],
       ['not an object', 42, 'cdr'],

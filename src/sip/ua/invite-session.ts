@@ -830,9 +830,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     if (!decided) return undefined;
     const { timer, require: requireTimer } = decided;
     // an SDP offer that does not parse
+    let offered: SessionDescription | undefined;
     if (req.body.length > 0 && req.contentType?.essence === SDP) {
       try {
-        parseSdp(req.body, LENIENT);
+        offered = parseSdp(req.body, LENIENT);
       } catch (err) {
         const reason = err instanceof SdpParseError ? `Bad SDP (line ${err.line})` : 'Bad SDP';
         tx.respond(400, { reason, headers: ua._responseHeaders() });
@@ -847,7 +848,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     session.#requireTimer = requireTimer;
     if (req.body.length > 0) {
       session.remoteSdp = req.bodyText;
-      session.remoteDescription = tryParse(session.remoteSdp);
+      session.remoteDescription = offered ?? tryParse(session.remoteSdp);
     }
     ua._trackSession(session);
     tx.on('cancelled', (cancel) => {
@@ -1888,7 +1889,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   // ---- offer/answer ------------------------------------------------------------------------
 
+  // Each SDP text is parsed once: setting the same text again keeps its description.
   #setLocal(sdp: string): void {
+    if (sdp === this.localSdp && this.localDescription !== undefined) return;
     this.localSdp = sdp;
     this.localDescription = tryParse(sdp);
   }
@@ -1913,7 +1916,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     if (typeof input === 'string') return input;
     if (input) this.#media = input;
     const local = input ?? this.#media ?? this.#ua.media;
-    const offered = parseSdp(offer, LENIENT);
+    const offered =
+      offer === this.remoteSdp && this.remoteDescription ? this.remoteDescription : parseSdp(offer, LENIENT);
     if (!local) return this.#fallbackAnswer(offered);
     return serializeSdp(
       createAnswer(offered, local, {
@@ -1970,7 +1974,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #applyAnswer(offer: string, answer: string, method: string): void {
     this.#setLocal(offer);
     this.#setRemote(answer);
-    this.#negotiate(offer, answer, 'offerer');
+    this.#negotiate(this.localDescription, this.remoteDescription, 'offerer');
     if (this.#state === 'established' || method !== 'INVITE') this.#modified(method, answer);
     this.#checkHold();
   }
@@ -1979,20 +1983,23 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #applyOffer(offer: string, answer: string, method: string, notify = true): void {
     this.#setLocal(answer);
     this.#setRemote(offer);
-    this.#negotiate(offer, answer, 'answerer');
+    this.#negotiate(this.remoteDescription, this.localDescription, 'answerer');
     if (notify && (this.#state === 'established' || method === 'ACK' || method === 'UPDATE'))
       this.#modified(method, offer);
     this.#checkHold();
   }
 
   #setRemote(sdp: string): void {
+    if (sdp === this.remoteSdp && this.remoteDescription !== undefined) return;
     this.remoteSdp = sdp;
     this.remoteDescription = tryParse(sdp);
   }
 
-  #negotiate(offer: string, answer: string, role: 'offerer' | 'answerer'): void {
-    const o = tryParse(offer);
-    const a = tryParse(answer);
+  #negotiate(
+    o: SessionDescription | undefined,
+    a: SessionDescription | undefined,
+    role: 'offerer' | 'answerer',
+  ): void {
     if (!o || !a) return;
     try {
       this.negotiated = negotiatedSession(o, a, role);

@@ -30,12 +30,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function str(v: unknown, field: string, max = MAX_ID): string {
-  check(
-    typeof v === 'string' && v.length > 0 && v.length <= max,
-    field,
-    `a non-empty string of at most ${max} chars`,
-  );
-  return v;
+  if (typeof v === 'string' && v.length > 0 && v.length <= max) return v;
+  check(false, field, `a non-empty string of at most ${max} chars`);
 }
 
 export function optStr(v: unknown, field: string, max = MAX_ID): string | undefined {
@@ -61,29 +57,53 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: strin
 }
 
 /** A deep copy of a JSON value, checked: finite numbers, plain objects, no cycles. */
-export function json(v: unknown, field: string, depth = 0): JsonValue {
-  if (depth > MAX_JSON_DEPTH) throw new StorageError('ERR_STORAGE', `${field} is nested too deep`, { field });
+export function json(v: unknown, field: string): JsonValue {
+  return copyJson(v, field, []);
+}
+
+/** `field` and the keys below it, as a path (only built for an error message). */
+function pathOf(field: string, keys: readonly (string | number)[]): string {
+  let out = field;
+  for (const k of keys) out += typeof k === 'number' ? `[${k}]` : `.${k}`;
+  return out;
+}
+
+function copyJson(v: unknown, field: string, keys: (string | number)[]): JsonValue {
+  if (keys.length > MAX_JSON_DEPTH) {
+    const at = pathOf(field, keys);
+    throw new StorageError('ERR_STORAGE', `${at} is nested too deep`, { field: at });
+  }
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') {
-    check(Number.isFinite(v), field, 'a finite number');
+    if (!Number.isFinite(v)) check(false, pathOf(field, keys), 'a finite number');
     return v === 0 ? 0 : v; // -0 does not survive JSON
   }
-  if (Array.isArray(v)) return v.map((x, i) => json(x, `${field}[${i}]`, depth + 1));
-  if (isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) continue;
-      // defineProperty: a "__proto__" key stays an ordinary key, as JSON.parse makes it.
-      Object.defineProperty(out, k, {
-        value: json(x, `${field}.${k}`, depth + 1),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+  if (Array.isArray(v)) {
+    const out: JsonValue[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      keys.push(i);
+      out[i] = copyJson(v[i], field, keys);
+      keys.pop();
     }
     return out;
   }
-  throw new StorageError('ERR_STORAGE', `${field} must be JSON data (got ${typeof v})`, { field });
+  if (isObject(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) {
+      const x = v[k];
+      if (x === undefined) continue;
+      keys.push(k);
+      const value = copyJson(x, field, keys);
+      keys.pop();
+      // defineProperty: a "__proto__" key stays an ordinary key, as JSON.parse makes it.
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      else out[k] = value;
+    }
+    return out;
+  }
+  const at = pathOf(field, keys);
+  throw new StorageError('ERR_STORAGE', `${at} must be JSON data (got ${typeof v})`, { field: at });
 }
 
 export function jsonObject(v: unknown, field: string): JsonObject {
