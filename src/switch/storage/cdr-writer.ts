@@ -214,10 +214,14 @@ export class CdrWriter {
   #rows = new Map<number, CdrRow>();
   /** Rows written in this turn of the event loop, posted together on the next (ids up to #nextId - 1). */
   #outbox: CdrRow[] = [];
+  #lastPost = Number.NEGATIVE_INFINITY;
+  #lastPostSize = 0;
+  readonly #windowMs: number;
   #onFailure: (unanswered: Array<{ row: CdrRow; waiting: Waiting }>, reason: string) => void = () => {};
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, windowMs: number) {
     this.#worker = worker;
+    this.#windowMs = windowMs;
   }
 
   /** Starts the thread and opens its connection; rejects with the reason when it cannot. */
@@ -231,7 +235,7 @@ export class CdrWriter {
       insertExtension: INSERT_CDR_EXTENSION_SQL,
     };
     const worker = new Worker(BOOT, { eval: true, workerData: data, name: 'strowger-cdr-writer' });
-    const writer = new CdrWriter(worker);
+    const writer = new CdrWriter(worker, options.commitWindowMs);
     return new Promise<CdrWriter>((resolve, reject) => {
       const early = (err: Error | number) => {
         reject(new Error(typeof err === 'number' ? `the thread exited with code ${err}` : err.message));
@@ -274,8 +278,15 @@ export class CdrWriter {
       if (this.#waiting.size === 0) this.#worker.ref();
       this.#waiting.set(id, { resolve, reject });
       this.#rows.set(id, row);
-      // the CDRs of one turn of the event loop cross to the thread in one message
-      if (this.#outbox.length === 0) setImmediate(this.#post);
+      // The CDRs of one turn of the event loop cross to the thread in one message; once a
+      // message has carried several (calls end faster than turns), the next waits until
+      // `commitWindowMs` after the previous one, as the commits do: a message costs the
+      // event loop tens of µs, whatever it carries.
+      if (this.#outbox.length === 0) {
+        const wait = this.#lastPostSize > 1 ? this.#lastPost + this.#windowMs - performance.now() : 0;
+        if (wait > 0) setTimeout(this.#post, wait);
+        else setImmediate(this.#post);
+      }
       this.#outbox.push(row);
     });
   }
@@ -284,6 +295,8 @@ export class CdrWriter {
     const rows = this.#outbox;
     if (rows.length === 0 || this.#broken) return;
     this.#outbox = [];
+    this.#lastPost = performance.now();
+    this.#lastPostSize = rows.length;
     this.#worker.postMessage({ t: 'w', first: this.#nextId - rows.length, rows } satisfies ToWriter);
   };
 
