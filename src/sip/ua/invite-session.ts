@@ -276,8 +276,23 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   remoteSdp: string | undefined;
   localDescription: SessionDescription | undefined;
   remoteDescription: SessionDescription | undefined;
+  #negotiated: NegotiatedSession | undefined;
+  /** The exchange `negotiated` has not been computed for yet (it is computed when read). */
+  #toNegotiate: [SessionDescription, SessionDescription, 'offerer' | 'answerer'] | undefined;
+
   /** The last completed offer/answer exchange, seen from this side. */
-  negotiated: NegotiatedSession | undefined;
+  get negotiated(): NegotiatedSession | undefined {
+    const n = this.#toNegotiate;
+    if (n !== undefined) {
+      this.#toNegotiate = undefined;
+      try {
+        this.#negotiated = negotiatedSession(n[0], n[1], n[2]);
+      } catch {
+        // a broken answer: keep the previous negotiation
+      }
+    }
+    return this.#negotiated;
+  }
   /** The dialog this INVITE replaces (UAS, RFC 3891), ended with BYE once this one is answered. */
   readonly replaces: InviteSession | undefined;
   /** The authenticated caller, when the UA checked this INVITE. */
@@ -2001,11 +2016,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     role: 'offerer' | 'answerer',
   ): void {
     if (!o || !a) return;
-    try {
-      this.negotiated = negotiatedSession(o, a, role);
-    } catch {
-      // a broken answer: keep the previous negotiation
-    }
+    // the exchange before is settled first: a broken answer keeps the previous negotiation
+    if (this.#toNegotiate !== undefined) void this.negotiated;
+    this.#toNegotiate = [o, a, role];
   }
 
   #modified(method: string, sdp: string): void {
