@@ -3,8 +3,10 @@
  * taken over by a hook and delivered by this object instead, as a per-datagram plan says —
  * dropped, delayed (which reorders it against the others), or delivered twice. Datagrams
  * past the end of the plan are delivered after `baseDelayMs`, so a bounded plan always
- * lets the SIP retransmissions finish the job. Delay 0 delivers on a microtask: in the same
- * turn as whatever sent it, before any timer.
+ * lets the SIP retransmissions finish the job. Each delivery is a timer of the fake clock,
+ * so (run one timer at a time, promises settled in between, as `race-harness.ts` does)
+ * every datagram is handled in a turn of its own, like a UDP read in Node; delay 0 is the
+ * next turn, before any later timer.
  */
 import type { FakeClock } from '../../src/core/index.js';
 import {
@@ -24,6 +26,20 @@ export interface DatagramFault {
   /** A second copy, delivered after this many ms. */
   duplicateMs?: number;
 }
+
+/** A datagram as a rule sees it: who sent it to whom, its start line, and how many alike came before. */
+export interface DatagramInfo {
+  index: number;
+  from: string;
+  to: string;
+  /** `INVITE 1`, `200 INVITE 1`, `ACK 1` … (start line and CSeq). */
+  line: string;
+  /** 0 for the first datagram with this `from`, `to` and `line`, 1 for the next … */
+  nth: number;
+}
+
+/** The fate of a datagram by what it is (regression tests); undefined: the plan decides. */
+export type FaultRule = (d: DatagramInfo) => DatagramFault | undefined;
 
 /** What happened to one datagram (for the failure report). */
 export interface WireEntry {
@@ -53,12 +69,20 @@ export class FaultyNetwork {
   readonly net: LoopNetwork;
   readonly wire: WireEntry[] = [];
   readonly #plan: readonly DatagramFault[];
+  readonly #rule: FaultRule | undefined;
   readonly #baseDelayMs: number;
   readonly #transports = new Map<string, LoopTransport>();
+  readonly #seen = new Map<string, number>();
 
-  constructor(options: { clock: FakeClock; plan: readonly DatagramFault[]; baseDelayMs?: number }) {
+  constructor(options: {
+    clock: FakeClock;
+    plan: readonly DatagramFault[];
+    rule?: FaultRule;
+    baseDelayMs?: number;
+  }) {
     this.clock = options.clock;
     this.#plan = options.plan;
+    this.#rule = options.rule;
     this.#baseDelayMs = options.baseDelayMs ?? 1;
     this.net = new LoopNetwork({ clock: options.clock });
     this.net.onPacket((p) => {
@@ -83,7 +107,12 @@ export class FaultyNetwork {
 
   #route(from: Endpoint, to: Endpoint, data: Uint8Array): void {
     const index = this.wire.length;
-    const fault = this.#plan[index] ?? { delayMs: this.#baseDelayMs };
+    const line = startLine(data);
+    const kind = `${key(from)} ${key(to)} ${line}`;
+    const nth = this.#seen.get(kind) ?? 0;
+    this.#seen.set(kind, nth + 1);
+    const fault = this.#rule?.({ index, from: key(from), to: key(to), line, nth }) ??
+      this.#plan[index] ?? { delayMs: this.#baseDelayMs };
     const fate: string[] = [];
     if (fault.drop) fate.push('dropped');
     else {
@@ -99,7 +128,7 @@ export class FaultyNetwork {
       at: this.clock.now(),
       from: key(from),
       to: key(to),
-      line: startLine(data),
+      line,
       fate: fate.join(', '),
     });
   }
@@ -109,7 +138,6 @@ export class FaultyNetwork {
       const target = this.#transports.get(key(to));
       if (target && !target.closed) target._receive(data, from, undefined);
     };
-    if (delayMs <= 0) queueMicrotask(deliver);
-    else this.clock.setTimeout(deliver, delayMs);
+    this.clock.setTimeout(deliver, Math.max(0, delayMs));
   }
 }

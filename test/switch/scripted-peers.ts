@@ -16,6 +16,7 @@ import {
   type SipMessage,
   SipRequest,
   type SipResponse,
+  SipUri,
   serializeMessage,
 } from '../../src/sip/index.js';
 
@@ -126,6 +127,8 @@ export interface CallerPlan {
    * a provisional came), BYE after. Undefined: only `holdMs`.
    */
   hangupAfterMs?: number;
+  /** Hang up an early dialog (a provisional with a To tag came) with BYE instead of CANCEL (§15). */
+  earlyBye?: boolean;
 }
 
 /** The calling side (SIPp's uac): INVITE, ACK, BYE after `holdMs`, or CANCEL. */
@@ -156,6 +159,8 @@ export class ScriptedCaller extends Peer {
   #byeRetrans: Retransmitter | undefined;
   #cancelRetrans: Retransmitter | undefined;
   #provisional = false;
+  /** The To tag of a provisional (an early dialog). */
+  #earlyTag: string | undefined;
   #hangupWanted = false;
   #byeTimer: ClockTimer | undefined;
   #remoteTarget: string | undefined;
@@ -216,6 +221,8 @@ export class ScriptedCaller extends Peer {
     this.#hangupWanted = true;
     if (this.gotBye) return;
     if (this.toTag !== undefined) this.#sendBye();
+    else if (this.inviteStatus === undefined && this.#plan.earlyBye && this.#earlyTag !== undefined)
+      this.#sendBye();
     else if (this.inviteStatus === undefined && this.#provisional) this.#sendCancel();
     // else: CANCEL once a provisional arrives, BYE once a 2xx arrives, nothing after a failure
   }
@@ -250,7 +257,7 @@ export class ScriptedCaller extends Peer {
       method,
       uri: this.#remoteTarget ?? this.#invite.uri,
       from: this.#invite.from,
-      to: `${this.#invite.to.toString()};tag=${this.toTag}`,
+      to: `${this.#invite.to.toString()};tag=${this.toTag ?? this.#earlyTag}`,
       callId: this.callId,
       cseq,
       via: [`SIP/2.0/UDP ${this.address}:5060;branch=z9hG4bK-caller${this.#id}-${branch}`],
@@ -285,7 +292,15 @@ export class ScriptedCaller extends Peer {
       this.#inviteRetrans?.stop();
       if (status < 200) {
         this.#provisional = true;
-        if (this.#hangupWanted && this.toTag === undefined) this.#sendCancel();
+        const tag = res.to.tag;
+        if (tag !== undefined && this.#earlyTag === undefined) {
+          this.#earlyTag = tag;
+          this.#remoteTarget = res.contacts[0]?.uri.toString() ?? this.#remoteTarget;
+        }
+        if (this.#hangupWanted && this.toTag === undefined && this.inviteStatus === undefined) {
+          if (this.#plan.earlyBye && this.#earlyTag !== undefined) this.#sendBye();
+          else this.#sendCancel();
+        }
         return;
       }
       if (status < 300) {
@@ -294,7 +309,7 @@ export class ScriptedCaller extends Peer {
         if (this.toTag === undefined) {
           this.inviteStatus ??= status;
           this.toTag = tag;
-          this.#remoteTarget = res.contacts[0]?.uri.toString();
+          this.#remoteTarget = res.contacts[0]?.uri.toString() ?? this.#remoteTarget;
           this.#ack = serializeMessage(this.#inDialog('ACK', 1, 'ack'));
           this.note('send ACK');
           this.sendTo(this.#ack, this.#switch);
@@ -359,8 +374,10 @@ export interface CalleePlan {
   trying: boolean;
   /** 180 Ringing (with our tag) this long after the INVITE; undefined: none. */
   ringAfterMs?: number;
-  /** The 200 this long after the INVITE. */
+  /** The final response this long after the INVITE. */
   answerAfterMs: number;
+  /** Reject with this status instead of answering 200. */
+  rejectWith?: number;
   /**
    * Hang up (BYE) this long after our 200 — not before its ACK (RFC 3261 §15: a UAS waits
    * for the ACK, or for the 2xx retransmissions to time out); undefined: never.
@@ -377,6 +394,7 @@ export interface CalleeCall {
   final: number | undefined;
   acked: boolean;
   cancelled: boolean;
+  /** A BYE came for this dialog (answered 200, or 481 once our own BYE had ended it). */
   gotBye: boolean;
   /** 2xx retransmissions that went unacknowledged for 64·T1. */
   ackTimedOut: boolean;
@@ -439,8 +457,7 @@ export class ScriptedCallee extends Peer {
     this.#retrans.get(call)?.stop();
     const inv = call.invite;
     const to = inv.contacts[0]?.uri;
-    const via = inv.via[0];
-    if (!to || !via) return;
+    if (!(to instanceof SipUri)) return;
     const bye = createRequest({
       method: 'BYE',
       uri: to,
@@ -508,6 +525,13 @@ export class ScriptedCallee extends Peer {
         }, ring);
       this.clock.setTimeout(() => {
         if (call.final !== undefined || call.gotBye) return;
+        const reject = plan.rejectWith;
+        if (reject !== undefined) {
+          call.final = reject;
+          const bytes = this.#respond(entry, reject);
+          this.#retrans.set(call, new Retransmitter(this.clock, () => this.reply(call.invite, bytes), T2));
+          return;
+        }
         call.final = 200;
         const bytes = this.#respond(entry, 200);
         this.#retrans.set(
@@ -560,11 +584,11 @@ export class ScriptedCallee extends Peer {
     }
     if (method === 'BYE') {
       const call = req.to.tag === undefined ? undefined : this.#find(req, req.to.tag);
+      if (call) call.gotBye = true;
       if (!call || (call.byeSent && call.byeStatus !== undefined)) {
-        this.reply(req, createResponse(req, 481));
+        this.reply(req, createResponse(req, 481)); // our own BYE ended the dialog first
         return;
       }
-      call.gotBye = true;
       this.#retrans.get(call)?.stop();
       this.reply(req, createResponse(req, 200));
       return;
