@@ -868,6 +868,13 @@ export class Call extends TypedEmitter<CallEvents> {
     for (const other of this.#forks) other.session.cancel();
     const a = this.#a.session;
     const b = leg.session;
+    // Listened to from the answer on, not from when the caller is connected: the callee
+    // may hang up while the media is being connected (a worker round trip or two), and
+    // its BYE must end the call (and wait for the CDR) rather than go unnoticed.
+    b.on('ended', (info) => {
+      this.#onCalleeEnded(info);
+      this.#holdByeAnswer(info);
+    });
     let sdp: string | undefined;
     if (this.#ctx.engine) {
       const remote = b.remoteSdp;
@@ -905,7 +912,8 @@ export class Call extends TypedEmitter<CallEvents> {
     } else {
       sdp = b.remoteSdp;
     }
-    if (a.state === 'terminated') return; // the caller left meanwhile: #onCallerEnded finishes
+    // the caller left, or the callee hung up, meanwhile: #onCallerEnded/#onCalleeEnded finish
+    if (this.#ending || a.state === 'terminated') return;
     try {
       a.answer(sdp);
     } catch (err) {
@@ -927,10 +935,6 @@ export class Call extends TypedEmitter<CallEvents> {
   #wireAnswered(winner: Leg): void {
     const a = this.#a;
     const b = winner.session;
-    b.on('ended', (info) => {
-      this.#onCalleeEnded(info);
-      this.#holdByeAnswer(info);
-    });
     if (this.#ctx.engine) {
       a.session.setOfferHandler((offer) => this.#reoffer(a, offer));
       b.setOfferHandler((offer) => this.#reoffer(winner, offer));
@@ -1037,6 +1041,17 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #onCalleeEnded(info: EndedInfo): void {
     if (this.#ending) return;
+    if (this.answeredAt === undefined) {
+      // it answered, then left before the caller could be connected to it
+      const bye = info.reason === 'remote-bye';
+      void this.#finish({
+        disposition: 'failed',
+        by: bye ? 'callee' : 'system',
+        status: 480,
+        reason: bye ? 'Callee Hung Up' : 'Temporarily Unavailable',
+      });
+      return;
+    }
     void this.#finish({
       disposition: 'answered',
       by: info.reason === 'remote-bye' ? 'callee' : 'system',
