@@ -45,7 +45,8 @@ const RESTRICTED_BUILTINS: Record<string, string[]> = {
   'node:dgram': ['sip/transport', 'media/worker', 'testing'],
   'node:net': ['sip/transport', 'media/worker', 'api', 'testing'],
   'node:tls': ['sip/transport', 'api', 'testing'],
-  'node:worker_threads': ['media/worker', 'testing'],
+  // media workers, and the SQLite storage's CDR writer thread (docs/architecture.md, Threads)
+  'node:worker_threads': ['media/worker', 'switch/storage', 'testing'],
 };
 
 function walk(dir: string): string[] {
