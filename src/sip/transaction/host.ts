@@ -28,6 +28,8 @@ export interface TransactionHost {
   serverTerminated(tx: ServerTransaction): void;
   /** An INVITE server transaction sent a 2xx: index it so the ACK (a new transaction) can find it. */
   serverAccepted(tx: ServerInviteTransaction, toTag: string): void;
+  /** A transaction entered Completed: let go of its parsed messages once the current task is done. */
+  compactSoon(tx: ServerTransaction): void;
   /** The TU's bound ran out (the transaction emitted `expired`). */
   serverExpired(tx: ServerTransaction): void;
   /** The TU responded after the transaction expired: ignored, reported. */

@@ -244,8 +244,8 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     const state = this.#state;
     if (state === 'terminated')
       throw new StrowgerError('ERR_INVALID_STATE', `${this.method} server transaction is terminated`);
-    const request = this.#request;
-    if (request === undefined) this.invalidState('a final response was already sent');
+    if (state === 'completed' || state === 'confirmed') this.invalidState('a final response was already sent');
+    const request = this.request;
     let response: SipResponse;
     if (typeof responseOrStatus === 'number') {
       const status = responseOrStatus;
@@ -330,14 +330,16 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
 
   /**
    * Sends the final response of a transaction entering Completed and keeps
-   * only its wire bytes (for retransmissions): the parsed request and
-   * responses are let go. Retransmissions parse the bytes again for the top
-   * Via that routes them — rare (a lost response or ACK), so the Via is not
-   * kept: as a parsed object its strings would be slices of the request's
-   * head and keep all of it alive.
+   * its wire bytes for retransmissions. The parsed request and responses are
+   * let go a moment later ({@link _compact}, once the code that responded has
+   * returned to the event loop, so that it may still read `request`).
+   * Retransmissions parse the bytes again for the top Via that routes them —
+   * rare (a lost response or ACK), so the Via is not kept: as a parsed object
+   * its strings would be views of the request's head and keep all of it alive.
    */
   protected completeWith(response: SipResponse): void {
     this.#finalStatus = response.status;
+    this.#lastFinal = response;
     this.#stopBound();
     let via: Via | undefined;
     let bytes: Uint8Array | undefined;
@@ -353,11 +355,7 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     } catch (err) {
       failure = err;
     }
-    this.#request = undefined;
-    this.#lastProvisional = undefined;
-    this.#lastFinal = undefined;
-    // the request's own To tag (in-dialog requests) is a view of the request's head
-    if (this.#localTag !== undefined) this.#localTag = detached(this.#localTag);
+    this.host.compactSoon(this);
     if (via === undefined || bytes === undefined) {
       // as the transport layer would: the failure reaches onTransportError asynchronously
       Promise.reject(failure).then(undefined, (err) => this.#sendFailed(err));
@@ -368,6 +366,21 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     this.host.transport
       .sendSerializedResponse(bytes, via, this.inbound)
       .then(undefined, (err) => this.#sendFailed(err));
+  }
+
+  /**
+   * @internal Lets go of the parsed request and responses of a transaction
+   * that completed (the layer calls it from a microtask after
+   * {@link completeWith}): from now on it holds its keys, state, timers and
+   * the final response's bytes.
+   */
+  _compact(): void {
+    if (this.#finalWire === undefined && this.#finalStatus === undefined) return;
+    this.#request = undefined;
+    this.#lastProvisional = undefined;
+    this.#lastFinal = undefined;
+    // the request's own To tag (in-dialog requests) is a view of the request's head
+    if (this.#localTag !== undefined) this.#localTag = detached(this.#localTag);
   }
 
   protected get lastProvisional(): SipResponse | undefined {
@@ -381,12 +394,12 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
 
   /** Sends the final response (again): the kept bytes once Completed, else the response object. */
   protected resendFinal(): void {
-    if (this.#lastFinal !== undefined) {
-      this.send(this.#lastFinal);
+    const wire = this.#finalWire;
+    if (wire === undefined) {
+      if (this.#lastFinal !== undefined) this.send(this.#lastFinal);
       return;
     }
-    const wire = this.#finalWire;
-    if (wire === undefined || !this.#resending) return;
+    if (!this.#resending) return;
     const bytes = Buffer.from(wire, 'latin1');
     let via: Via | undefined;
     try {

@@ -119,6 +119,13 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
   readonly #ack2543 = new Map<string, ServerInviteTransaction>();
   /** Call-ID + tags + CSeq number of a sent 2xx → transaction (ACK for 2xx). */
   readonly #accepted = new Map<string, ServerInviteTransaction>();
+  /** Transactions that completed in this task: compacted together in one microtask. */
+  #toCompact: ServerTransaction[] = [];
+  readonly #compact = (): void => {
+    const list = this.#toCompact;
+    this.#toCompact = [];
+    for (const tx of list) tx._compact();
+  };
   readonly #host: TransactionHost;
   readonly #off: () => void;
   #closed = false;
@@ -163,6 +170,9 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
         const key = dialogAckKey(req.callId, req.from.tag, toTag, req.cseq.seq);
         tx.acceptedKey = key;
         this.#accepted.set(key, tx);
+      },
+      compactSoon: (tx) => {
+        if (this.#toCompact.push(tx) === 1) queueMicrotask(this.#compact);
       },
       serverExpired: (tx) => this.emit('expired', tx as ServerInviteTransaction | ServerNonInviteTransaction),
       lateResponse: (tx, status) =>
