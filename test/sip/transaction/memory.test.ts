@@ -42,7 +42,8 @@ function marked(
   const token = randomBytes(12);
   const hex = Buffer.from(token.toString('hex'), 'latin1');
   const needle = Buffer.concat([Buffer.from('X-Leak-', 'latin1'), Buffer.from('Check: ', 'latin1'), hex]);
-  const sdp = method === 'INVITE' ? 'v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' : '';
+  const sdp =
+    method === 'INVITE' ? 'v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n' : '';
   const head = [
     `${method} sip:bob@10.0.0.2 SIP/2.0`,
     `Via: SIP/2.0/UDP 10.0.0.1:5060;branch=${branch}`,
