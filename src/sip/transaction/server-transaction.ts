@@ -95,7 +95,7 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   protected readonly host: TransactionHost;
   protected readonly timers: TransactionTimers;
   #state: ServerTransactionState;
-  // the parsed messages: let go on entering Completed (see compactFinal)
+  // the parsed messages: let go once Completed (see completeWith, _compact)
   #request: SipRequest | undefined;
   #lastProvisional: SipResponse | undefined;
   #lastFinal: SipResponse | undefined;
@@ -127,7 +127,7 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     this.host = host;
     this.#request = request;
     this.inbound = inbound;
-    this.method = request.method;
+    this.method = detached(request.method); // a long extension method would be a view of the request
     this.key = key;
     this.timers = host.timers(inbound.transport.reliable);
     this.#state = initial;
@@ -138,8 +138,9 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   /**
    * The request. Held until the transaction completes: after a final
    * response to a non-INVITE request or a non-2xx final response to an
-   * INVITE the transaction keeps only what absorbing retransmissions needs —
-   * keep your own reference if you need the request longer.
+   * INVITE the transaction keeps only what absorbing retransmissions needs.
+   * The request is let go one microtask after that response, so the code
+   * that sent it can still read it; keep your own reference to read it later.
    * @throws ERR_INVALID_STATE once the transaction no longer holds it.
    */
   get request(): SipRequest {
@@ -244,7 +245,8 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     const state = this.#state;
     if (state === 'terminated')
       throw new StrowgerError('ERR_INVALID_STATE', `${this.method} server transaction is terminated`);
-    if (state === 'completed' || state === 'confirmed') this.invalidState('a final response was already sent');
+    if (state === 'completed' || state === 'confirmed')
+      this.invalidState('a final response was already sent');
     const request = this.request;
     let response: SipResponse;
     if (typeof responseOrStatus === 'number') {
