@@ -18,6 +18,8 @@ export interface TransactionHost {
   readonly transport: TransportLayer;
   readonly tryingDelay: number;
   readonly retransmit2xxOverReliable: boolean;
+  /** How long an INVITE server transaction waits for the TU's final response (ms; `Infinity`: forever). */
+  readonly inviteServerTimeout: number;
   timers(reliable: boolean): TransactionTimers;
   /** Starts a client transaction (used for CANCEL). */
   sendRequest(request: SipRequest, target: Target): ClientTransaction;
@@ -26,4 +28,10 @@ export interface TransactionHost {
   serverTerminated(tx: ServerTransaction): void;
   /** An INVITE server transaction sent a 2xx: index it so the ACK (a new transaction) can find it. */
   serverAccepted(tx: ServerInviteTransaction, toTag: string): void;
+  /** A transaction entered Completed: let go of its parsed messages once the current task is done. */
+  compactSoon(tx: ServerTransaction): void;
+  /** The TU's bound ran out (the transaction emitted `expired`). */
+  serverExpired(tx: ServerTransaction): void;
+  /** The TU responded after the transaction expired: ignored, reported. */
+  lateResponse(tx: ServerTransaction, status: number): void;
 }

@@ -63,29 +63,30 @@ export function requestIdentity(request: SipRequest): RequestIdentity {
   const callId = request.callId;
   const fromTag = request.from.tag ?? '';
   const toTag = request.to.tag;
+  // the keys a transaction keeps outlive the request: joined (one flat string of their own)
+  // rather than concatenated (a tree of views of the request's header strings, see strings.ts)
   const mergeKey =
     toTag === undefined && method !== 'ACK' && method !== 'CANCEL'
-      ? fromTag + SEP + callId + SEP + cseq.seq + SEP + cseq.method
+      ? [fromTag, callId, cseq.seq, cseq.method].join(SEP)
       : undefined;
   const branch = via?.branch;
   if (via !== undefined && isRfc3261Branch(branch)) {
     const sentBy = via.sentBy.toLowerCase();
-    const base = branch + SEP + sentBy;
     return {
-      key: base + SEP + txMethod,
+      key: [branch, sentBy, txMethod].join(SEP),
       ackKey: undefined,
-      cancelTargetKey: method === 'CANCEL' ? `${base}${SEP}INVITE` : undefined,
-      branchKey: base,
+      cancelTargetKey: method === 'CANCEL' ? [branch, sentBy, 'INVITE'].join(SEP) : undefined,
+      branchKey: [branch, sentBy].join(SEP),
       mergeKey,
       rfc3261: true,
       toTag,
     };
   }
   // RFC 2543 fallback: the whole identity of the request
-  const base = `2543${SEP}${request.uri.toString()}${SEP}${fromTag}${SEP}${callId}${SEP}${cseq.seq}${SEP}${via?.toString() ?? ''}`;
+  const base = ['2543', request.uri.toString(), fromTag, callId, cseq.seq, via?.toString() ?? ''].join(SEP);
   const tag = toTag ?? '';
   return {
-    key: method === 'ACK' ? base : base + SEP + txMethod + SEP + tag,
+    key: method === 'ACK' ? base : [base, txMethod, tag].join(SEP),
     ackKey: method === 'ACK' || method === 'INVITE' ? base : undefined,
     cancelTargetKey: method === 'CANCEL' ? `${base}${SEP}INVITE${SEP}${tag}` : undefined,
     branchKey: undefined,
@@ -102,5 +103,5 @@ export function dialogAckKey(
   toTag: string,
   seq: number,
 ): string {
-  return callId + SEP + (fromTag ?? '') + SEP + toTag + SEP + seq;
+  return [callId, fromTag ?? '', toTag, seq].join(SEP);
 }

@@ -57,6 +57,12 @@
  * tag and CSeq number, stops the retransmissions, and still passes the ACK up
  * (layer event `ack`). If Timer L fires without an ACK the transaction emits
  * `timeout`.
+ *
+ * A TU that sends no final response for the layer's `inviteServerTimeout`
+ * (default 5 min) since the request or its last provisional response makes
+ * the transaction emit `expired` and answer 408 itself (as a proxy's Timer C
+ * would, RFC 3261 §16.8): the caller is not left ringing forever. Completed
+ * keeps only the final response's bytes (see ServerTransaction).
  */
 import type { ClockTimer, StrowgerError } from '../../core/index.js';
 import { createResponse, type SipRequest, type SipResponse } from '../message/index.js';
@@ -92,13 +98,13 @@ export class ServerInviteTransaction extends ServerTransaction {
   _start(): void {
     const delay = this.host.tryingDelay;
     if (delay <= 0) this.#sendTrying();
-    else if (Number.isFinite(delay)) this.#trying = this.host.clock.setTimeout(this.#onTrying, delay);
+    else if (Number.isFinite(delay)) this.#trying = this.host.clock.setTimeout(() => this.#onTrying(), delay);
   }
 
-  readonly #onTrying = (): void => {
+  #onTrying(): void {
     this.#trying = undefined;
     if (this.state === 'proceeding' && this.lastProvisional === undefined) this.#sendTrying();
-  };
+  }
 
   #sendTrying(): void {
     this.#trying?.cancel();
@@ -122,6 +128,7 @@ export class ServerInviteTransaction extends ServerTransaction {
     this.#trying = undefined;
     if (status < 200) {
       this.recordProvisional(response);
+      this.restartBound();
       this.send(response);
     } else if (status < 300) {
       this.setState('accepted');
@@ -132,50 +139,54 @@ export class ServerInviteTransaction extends ServerTransaction {
       const t = this.timers;
       if (!t.reliable || this.host.retransmit2xxOverReliable) {
         this.#interval = t.t1;
-        this.#retransmit = this.host.clock.setTimeout(this.#on2xxRetransmit, this.#interval);
+        this.#retransmit = this.host.clock.setTimeout(() => this.#on2xxRetransmit(), this.#interval);
       }
-      this.linger(t.L, this.#onTimerL);
+      this.linger(t.L, () => this.#onTimerL());
     } else {
       this.setState('completed');
-      this.recordFinal(response);
-      this.send(response);
+      this.completeWith(response);
       const t = this.timers;
       if (t.G > 0) {
         this.#interval = t.G;
-        this.#retransmit = this.host.clock.setTimeout(this.#onTimerG, this.#interval);
+        this.#retransmit = this.host.clock.setTimeout(() => this.#onTimerG(), this.#interval);
       }
-      this.#timerH = this.host.clock.setTimeout(this.#onTimerH, t.H);
+      this.#timerH = this.host.clock.setTimeout(() => this.#onTimerH(), t.H);
     }
   }
 
-  readonly #onTimerG = (): void => {
+  protected tuBound(): number {
+    return this.host.inviteServerTimeout;
+  }
+
+  /** The caller would ring forever: 408, like a proxy whose Timer C fired (RFC 3261 §16.8). */
+  protected onExpired(): void {
+    if (this.state !== 'proceeding') return;
+    this.onRespond(createResponse(this.request, 408, { toTag: this.localTag }));
+  }
+
+  #onTimerG(): void {
     if (this.state !== 'completed') return;
-    this.#resendFinal();
+    this.resendFinal();
     this.#interval = Math.min(2 * this.#interval, this.timers.t2);
-    this.#retransmit = this.host.clock.setTimeout(this.#onTimerG, this.#interval);
-  };
+    this.#retransmit = this.host.clock.setTimeout(() => this.#onTimerG(), this.#interval);
+  }
 
-  readonly #on2xxRetransmit = (): void => {
+  #on2xxRetransmit(): void {
     if (this.state !== 'accepted' || this.#acked) return;
-    this.#resendFinal();
+    this.resendFinal();
     this.#interval = Math.min(2 * this.#interval, this.timers.t2);
-    this.#retransmit = this.host.clock.setTimeout(this.#on2xxRetransmit, this.#interval);
-  };
+    this.#retransmit = this.host.clock.setTimeout(() => this.#on2xxRetransmit(), this.#interval);
+  }
 
-  readonly #onTimerH = (): void => {
+  #onTimerH(): void {
     if (this.state !== 'completed') return;
     this.emit('timeout');
     this.terminate();
-  };
+  }
 
-  readonly #onTimerL = (): void => {
+  #onTimerL(): void {
     if (!this.#acked) this.emit('timeout');
     this.terminate();
-  };
-
-  #resendFinal(): void {
-    const final = this.finalSent;
-    if (final !== undefined) this.send(final);
   }
 
   /** @internal */
@@ -186,7 +197,7 @@ export class ServerInviteTransaction extends ServerTransaction {
       if (last !== undefined) this.send(last);
       else this.#sendTrying();
     } else if (state === 'completed') {
-      this.#resendFinal();
+      this.resendFinal();
     }
     // accepted (RFC 6026) and confirmed: absorbed
   }

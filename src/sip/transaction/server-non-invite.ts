@@ -44,6 +44,12 @@
  *
  * Request retransmissions are absorbed in Trying and answered with the last
  * response afterwards. Timer J is 64·T1 (0 over reliable transports).
+ *
+ * Beyond the figure: a TU that sends no final response within 64·T1 of the
+ * request (the client's Timer F; its transaction has given up by then) makes
+ * the transaction go from Trying/Proceeding to Terminated with `expired`,
+ * sending nothing — a 408 would reach nobody, and RFC 4320 §4.2 forbids it.
+ * Completed keeps only the final response's bytes (see ServerTransaction).
  */
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { InboundInfo } from '../transport/index.js';
@@ -66,16 +72,28 @@ export class ServerNonInviteTransaction extends ServerTransaction {
       this.send(response);
     } else {
       this.setState('completed');
-      this.recordFinal(response);
-      this.send(response);
+      this.completeWith(response);
       this.linger(this.timers.J);
     }
   }
 
+  /** The client's Timer F: after it nobody waits for an answer. */
+  protected tuBound(): number {
+    return this.timers.F;
+  }
+
+  /** RFC 4320 §4.2: no 408 to a non-INVITE request; nothing at all, the client has given up. */
+  protected onExpired(): void {
+    this.terminate();
+  }
+
   /** @internal */
   _retransmission(): void {
-    if (this.state === 'trying') return;
-    const last = this.lastResponse;
-    if (last !== undefined) this.send(last);
+    const state = this.state;
+    if (state === 'completed') this.resendFinal();
+    else if (state === 'proceeding') {
+      const last = this.lastProvisional;
+      if (last !== undefined) this.send(last);
+    }
   }
 }

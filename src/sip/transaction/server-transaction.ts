@@ -2,16 +2,37 @@
  * What every server transaction shares (RFC 3261 §17.2): the request and
  * where it came from, the state, the responses sent, `respond()`, and the
  * timers. The INVITE and non-INVITE machines are the two subclasses.
+ *
+ * Two things beyond RFC 3261:
+ *
+ * - **A bound on the TU.** RFC 3261 gives a server transaction no timer
+ *   before its final response, so one whose TU never answers would live
+ *   forever. Once the request has been handed up, the layer arms a deadline:
+ *   64·T1 for a non-INVITE request (the client's Timer F has fired by then;
+ *   nothing is sent, RFC 4320 §4.2), `inviteServerTimeout` since the request
+ *   or the TU's last provisional for an INVITE (a 408 is sent). The
+ *   transaction emits `expired`; a `respond()` after that is ignored and
+ *   reported (layer event `lateResponse`) instead of throwing.
+ * - **A compact Completed state.** On its final non-2xx response (any final
+ *   response for a non-INVITE) the transaction serializes the response once
+ *   and keeps only those bytes and their top Via for retransmissions; the
+ *   parsed request and responses are let go. `finalSent`/`lastResponse` are
+ *   then parsed again from the bytes on access; `request` is no longer held.
  */
 import { type ClockTimer, randomToken, StrowgerError, TypedEmitter } from '../../core/index.js';
 import {
   type CreateResponseOptions,
   createResponse,
+  isResponse,
   type SipRequest,
   type SipResponse,
+  serializeMessage,
+  type Via,
 } from '../message/index.js';
+import { parseMessage } from '../parser/index.js';
 import type { InboundInfo } from '../transport/index.js';
 import type { TransactionHost } from './host.js';
+import { detached } from './strings.js';
 import type { TransactionTimers } from './timers.js';
 
 /**
@@ -39,6 +60,16 @@ export type ServerTransactionEvents = {
    * RFC 3261 §13.3.1.4).
    */
   timeout: [];
+  /**
+   * The TU sent no final response within the layer's bound: 64·T1 for a
+   * non-INVITE request (nothing is sent: the client's Timer F has fired, and
+   * RFC 4320 §4.2 forbids a 408 to a non-INVITE request), the layer's
+   * `inviteServerTimeout` since the request or the TU's last provisional for
+   * an INVITE (the layer answers 408). Release whatever you hold for this
+   * request; a later `respond()` is ignored (layer event `lateResponse`).
+   * Emitted before the 408 goes out and before `terminated`.
+   */
+  expired: [];
   /** Sending a response failed (RFC 3261 §17.2.4). */
   transportError: [error: StrowgerError];
   /** Always the last event. */
@@ -48,7 +79,6 @@ export type ServerTransactionEvents = {
 export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEvents> {
   /** Discriminates {@link ServerInviteTransaction} from {@link ServerNonInviteTransaction}. */
   abstract readonly isInvite: boolean;
-  readonly request: SipRequest;
   /** Where the request came from; responses go back this way (RFC 3261 §18.2.2). */
   readonly inbound: InboundInfo;
   readonly method: string;
@@ -65,11 +95,25 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   protected readonly host: TransactionHost;
   protected readonly timers: TransactionTimers;
   #state: ServerTransactionState;
+  // the parsed messages: let go once Completed (see completeWith, _compact)
+  #request: SipRequest | undefined;
   #lastProvisional: SipResponse | undefined;
   #lastFinal: SipResponse | undefined;
+  // what Completed keeps to retransmit its final response: its wire bytes, as a one-byte
+  // (latin1) string — on the V8 heap, exact size, no ArrayBuffer per transaction and no
+  // Buffer pool slab kept alive by a small slice of it
+  #finalWire: string | undefined;
+  // still sending: the retransmission schedule needs the wire form, termination drops this
+  #resending = false;
+  #finalStatus: number | undefined;
+  // RFC 2543 ACK matching needs the To tag of the final response (only kept for those)
+  #finalToTag: string | undefined;
   #localTag: string | undefined;
   #linger: ClockTimer | undefined;
-  readonly #onSendError = (err: unknown) => this.#sendFailed(err);
+  // the bound on the TU: counts from #boundFrom; armed by the layer after the request was handed up
+  #boundFrom: number;
+  #bound: ClockTimer | undefined;
+  #expired = false;
 
   /** @internal — created by the layer for each new inbound request. */
   constructor(
@@ -81,13 +125,32 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   ) {
     super();
     this.host = host;
-    this.request = request;
+    this.#request = request;
     this.inbound = inbound;
-    this.method = request.method;
+    this.method = detached(request.method); // a long extension method would be a view of the request
     this.key = key;
     this.timers = host.timers(inbound.transport.reliable);
     this.#state = initial;
     this.#localTag = request.to.tag;
+    this.#boundFrom = host.clock.now();
+  }
+
+  /**
+   * The request. Held until the transaction completes: after a final
+   * response to a non-INVITE request or a non-2xx final response to an
+   * INVITE the transaction keeps only what absorbing retransmissions needs.
+   * The request is let go one microtask after that response, so the code
+   * that sent it can still read it; keep your own reference to read it later.
+   * @throws ERR_INVALID_STATE once the transaction no longer holds it.
+   */
+  get request(): SipRequest {
+    const request = this.#request;
+    if (request === undefined)
+      throw new StrowgerError(
+        'ERR_INVALID_STATE',
+        `${this.method} server transaction in ${this.#state}: the request is no longer held (keep a reference of your own)`,
+      );
+    return request;
   }
 
   get state(): ServerTransactionState {
@@ -103,14 +166,40 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     return this.timers.reliable;
   }
 
-  /** The most recent response sent (final if any, else the last provisional). */
+  /**
+   * The most recent response sent (final if any, else the last provisional).
+   * Once Completed it is parsed again from the bytes sent, a new object on
+   * each access.
+   */
   get lastResponse(): SipResponse | undefined {
-    return this.#lastFinal ?? this.#lastProvisional;
+    return this.#lastFinal ?? this.#lastProvisional ?? this.#parsedFinal();
   }
 
-  /** The final response sent, if any. */
+  /**
+   * The final response sent, if any. Once Completed it is parsed again from
+   * the bytes sent, a new object on each access: {@link finalStatus} is the
+   * cheap test for "answered".
+   */
   get finalSent(): SipResponse | undefined {
-    return this.#lastFinal;
+    return this.#lastFinal ?? this.#parsedFinal();
+  }
+
+  /** The status of the final response sent (also the layer's 408 after {@link expired}), if any. */
+  get finalStatus(): number | undefined {
+    return this.#finalStatus;
+  }
+
+  /**
+   * True once the layer ended the wait for the TU's final response (event
+   * `expired`): a later {@link respond} is ignored.
+   */
+  get expired(): boolean {
+    return this.#expired;
+  }
+
+  /** @internal The To tag of the final response (RFC 2543 ACK matching). */
+  get _finalToTag(): string | undefined {
+    return this.#lastFinal !== undefined ? this.#lastFinal.to.tag : this.#finalToTag;
   }
 
   /**
@@ -131,28 +220,88 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
   /**
    * Sends a response through this transaction: a ready response, or a status
    * (the response is built from the request with {@link localTag} as To tag).
+   * Returns the response sent.
+   *
+   * After the layer expired the transaction (the TU did not answer in time,
+   * event `expired`) the call is ignored: nothing is sent, the layer emits
+   * `lateResponse`, and the result is `undefined`.
    * @throws ERR_INVALID_STATE after the final response (a 2xx to INVITE may be
    *   sent again while `accepted`) or once terminated; ERR_INVALID_ARGUMENT for
    *   a response that does not belong to this request.
    */
-  respond(response: SipResponse): void;
-  respond(status: number, options?: CreateResponseOptions): void;
-  respond(responseOrStatus: SipResponse | number, options: CreateResponseOptions = {}): void {
-    if (this.#state === 'terminated')
+  respond(response: SipResponse): SipResponse | undefined;
+  respond(status: number, options?: CreateResponseOptions): SipResponse | undefined;
+  respond(
+    responseOrStatus: SipResponse | number,
+    options: CreateResponseOptions = {},
+  ): SipResponse | undefined {
+    if (this.#expired) {
+      this.host.lateResponse(
+        this,
+        typeof responseOrStatus === 'number' ? responseOrStatus : responseOrStatus.status,
+      );
+      return undefined;
+    }
+    const state = this.#state;
+    if (state === 'terminated')
       throw new StrowgerError('ERR_INVALID_STATE', `${this.method} server transaction is terminated`);
+    if (state === 'completed' || state === 'confirmed')
+      this.invalidState('a final response was already sent');
+    const request = this.request;
     let response: SipResponse;
     if (typeof responseOrStatus === 'number') {
       const status = responseOrStatus;
       let toTag = options.toTag;
       if (toTag === undefined && status !== 100) toTag = this.localTag;
       else if (toTag !== undefined && status !== 100 && this.#localTag === undefined) this.#localTag = toTag;
-      response = createResponse(this.request, status, toTag === undefined ? options : { ...options, toTag });
+      response = createResponse(request, status, toTag === undefined ? options : { ...options, toTag });
     } else {
       response = responseOrStatus;
-      this.#checkBelongs(response);
+      this.#checkBelongs(request, response);
       if (this.#localTag === undefined && response.status !== 100) this.#localTag = response.to.tag;
     }
     this.onRespond(response);
+    return response;
+  }
+
+  /**
+   * @internal The layer arms the bound on the TU once the request has been
+   * handed up (most TUs answer at once, and then no timer is ever made).
+   */
+  _armBound(): void {
+    if (this.#bound !== undefined || this.#finalStatus !== undefined || this.#state === 'terminated') return;
+    const limit = this.tuBound();
+    if (!Number.isFinite(limit)) return;
+    this.#bound = this.host.clock.setTimeout(
+      () => this.#onBound(limit),
+      this.#boundFrom + limit - this.host.clock.now(),
+    );
+  }
+
+  #onBound(limit: number): void {
+    this.#bound = undefined;
+    if (this.#finalStatus !== undefined || this.#state === 'terminated') return;
+    // the INVITE's bound restarts at each provisional: wait for the rest of it
+    const left = this.#boundFrom + limit - this.host.clock.now();
+    if (left > 0) {
+      this.#bound = this.host.clock.setTimeout(() => this.#onBound(limit), left);
+      return;
+    }
+    this.#expired = true;
+    this.emit('expired');
+    this.host.serverExpired(this);
+    if (!this.terminated) this.onExpired(); // unless a listener closed the layer
+  }
+
+  /** How long the TU may take for its final response (ms; `Infinity`: no bound). */
+  protected abstract tuBound(): number;
+
+  /** What the machine does when the TU's bound ran out (the `expired` event was emitted). */
+  protected abstract onExpired(): void;
+
+  /** Restarts the TU's bound (an INVITE's provisional response shows the TU is alive). */
+  protected restartBound(): void {
+    this.#boundFrom = this.host.clock.now();
   }
 
   /** @internal A retransmission of the request arrived. */
@@ -174,8 +323,66 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     this.#lastProvisional = response;
   }
 
+  /** A final response the transaction keeps as an object (INVITE 2xx: the TU may send it again). */
   protected recordFinal(response: SipResponse): void {
     this.#lastFinal = response;
+    this.#finalStatus = response.status;
+    this.#stopBound();
+  }
+
+  /**
+   * Sends the final response of a transaction entering Completed and keeps
+   * its wire bytes for retransmissions. The parsed request and responses are
+   * let go a moment later ({@link _compact}, once the code that responded has
+   * returned to the event loop, so that it may still read `request`).
+   * Retransmissions parse the bytes again for the top Via that routes them —
+   * rare (a lost response or ACK), so the Via is not kept: as a parsed object
+   * its strings would be views of the request's head and keep all of it alive.
+   */
+  protected completeWith(response: SipResponse): void {
+    this.#finalStatus = response.status;
+    this.#lastFinal = response;
+    this.#stopBound();
+    let via: Via | undefined;
+    let bytes: Uint8Array | undefined;
+    let failure: unknown;
+    try {
+      via = response.topVia;
+      if (via === undefined) failure = new StrowgerError('ERR_INVALID_ARGUMENT', 'response has no Via');
+      else bytes = serializeMessage(response);
+      if (this.ackKey !== undefined) {
+        const tag = response.to.tag;
+        this.#finalToTag = tag === undefined ? undefined : detached(tag);
+      }
+    } catch (err) {
+      failure = err;
+    }
+    this.host.compactSoon(this);
+    if (via === undefined || bytes === undefined) {
+      // as the transport layer would: the failure reaches onTransportError asynchronously
+      Promise.reject(failure).then(undefined, (err) => this.#sendFailed(err));
+      return;
+    }
+    this.#finalWire = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    this.#resending = true;
+    this.host.transport
+      .sendSerializedResponse(bytes, via, this.inbound)
+      .then(undefined, (err) => this.#sendFailed(err));
+  }
+
+  /**
+   * @internal Lets go of the parsed request and responses of a transaction
+   * that completed (the layer calls it from a microtask after
+   * {@link completeWith}): from now on it holds its keys, state, timers and
+   * the final response's bytes.
+   */
+  _compact(): void {
+    if (this.#finalWire === undefined && this.#finalStatus === undefined) return;
+    this.#request = undefined;
+    this.#lastProvisional = undefined;
+    this.#lastFinal = undefined;
+    // the request's own To tag (in-dialog requests) is a view of the request's head
+    if (this.#localTag !== undefined) this.#localTag = detached(this.#localTag);
   }
 
   protected get lastProvisional(): SipResponse | undefined {
@@ -184,7 +391,28 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
 
   /** Passes a response to the transport layer; a failure reaches {@link onTransportError}. */
   protected send(response: SipResponse): void {
-    this.host.transport.sendResponse(response, this.inbound).then(undefined, this.#onSendError);
+    this.host.transport.sendResponse(response, this.inbound).then(undefined, (err) => this.#sendFailed(err));
+  }
+
+  /** Sends the final response (again): the kept bytes once Completed, else the response object. */
+  protected resendFinal(): void {
+    const wire = this.#finalWire;
+    if (wire === undefined) {
+      if (this.#lastFinal !== undefined) this.send(this.#lastFinal);
+      return;
+    }
+    if (!this.#resending) return;
+    const bytes = Buffer.from(wire, 'latin1');
+    let via: Via | undefined;
+    try {
+      via = parseMessage(bytes).topVia;
+    } catch {
+      via = undefined; // it parsed when it was built: cannot happen
+    }
+    if (via !== undefined)
+      this.host.transport
+        .sendSerializedResponse(bytes, via, this.inbound)
+        .then(undefined, (err) => this.#sendFailed(err));
   }
 
   protected invalidState(what: string): never {
@@ -206,10 +434,30 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     if (this.#state === 'terminated') return;
     this.#linger?.cancel();
     this.#linger = undefined;
+    this.#stopBound();
     this.#state = 'terminated';
+    // nothing is sent any more (the bytes stay: finalSent still reads them)
+    this.#resending = false;
     this.stopTimers();
     this.host.serverTerminated(this);
     this.emit('terminated');
+  }
+
+  #stopBound(): void {
+    if (this.#bound === undefined) return;
+    this.#bound.cancel();
+    this.#bound = undefined;
+  }
+
+  #parsedFinal(): SipResponse | undefined {
+    const wire = this.#finalWire;
+    if (wire === undefined) return undefined;
+    try {
+      const m = parseMessage(Buffer.from(wire, 'latin1'));
+      return isResponse(m) ? m : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Subclasses cancel their own timers here. */
@@ -232,13 +480,13 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     );
   }
 
-  #checkBelongs(response: SipResponse): void {
+  #checkBelongs(request: SipRequest, response: SipResponse): void {
     let ok: boolean;
     try {
       ok =
-        response.cseq.method === this.request.method &&
-        response.cseq.seq === this.request.cseq.seq &&
-        response.via[0]?.branch === this.request.via[0]?.branch;
+        response.cseq.method === request.method &&
+        response.cseq.seq === request.cseq.seq &&
+        response.via[0]?.branch === request.via[0]?.branch;
     } catch {
       ok = false;
     }

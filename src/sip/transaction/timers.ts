@@ -20,6 +20,11 @@
  *   L      64·T1                64·T1              wait for INVITE retransmits after a 2xx (server, RFC 6026)
  *   M      64·T1                64·T1              wait for 2xx retransmits (client, RFC 6026)
  *
+ * Not in the RFCs: a server transaction that has not sent its final response
+ * waits for the TU at most F (64·T1) for a non-INVITE request and the layer's
+ * `inviteServerTimeout` (default 5 min, restarted by each provisional) for an
+ * INVITE — see ServerTransaction.
+ *
  * Timer D: RFC 3261 asks for "at least 32 seconds" — the longest a server
  * keeps retransmitting a final response (its Timer H). Here it is 64·T1,
  * which is 32 s at the default T1 and keeps the two in step when T1 changes.
@@ -40,6 +45,14 @@ export const TRANSACTION_DEFAULTS = Object.freeze({
   tryingDelay: 200,
   /** Retransmit 2xx responses to INVITE over reliable transports too (RFC 3261 §13.3.1.4: "independent of … transport"). */
   retransmit2xxOverReliable: true,
+  /**
+   * How long an INVITE server transaction waits for the TU's final response,
+   * counted from the request or the TU's last provisional, before it answers
+   * 408 itself, ms (5 min: above a proxy's Timer C, "greater than 3 minutes"
+   * in RFC 3261 §16.6, so that with a proxy in the path its Timer C fires
+   * first). A non-INVITE server transaction waits 64·T1 (Timer F).
+   */
+  inviteServerTimeout: 300_000,
 });
 
 /** The timer values (ms) of one layer for one kind of transport. */

@@ -61,6 +61,13 @@ export interface TransactionLayerOptions {
   tryingDelay?: number;
   /** Retransmit 2xx to INVITE over reliable transports too, as RFC 3261 §13.3.1.4 asks (default true). */
   retransmit2xxOverReliable?: boolean;
+  /**
+   * How long an INVITE server transaction waits for the TU's final response,
+   * counted from the request or the TU's last provisional, before it emits
+   * `expired` and answers 408 itself (ms, default 300 000; `Infinity`: wait
+   * forever). A non-INVITE server transaction always waits 64·T1.
+   */
+  inviteServerTimeout?: number;
 }
 
 export type TransactionLayerEvents = {
@@ -74,6 +81,17 @@ export type TransactionLayerEvents = {
   ack: [ack: SipRequest, inbound: InboundInfo, transaction: ServerInviteTransaction | undefined];
   /** A 2xx to INVITE matching no client transaction (a late retransmission or fork, for the dialog layer). Other stray responses are dropped (RFC 6026 §7.3). */
   strayResponse: [response: SipResponse, inbound: InboundInfo];
+  /**
+   * A server transaction's TU sent no final response in time (64·T1 for a
+   * non-INVITE request, `inviteServerTimeout` for an INVITE): the transaction
+   * emitted `expired` and ends (non-INVITE: nothing sent; INVITE: 408).
+   */
+  expired: [transaction: ServerInviteTransaction | ServerNonInviteTransaction];
+  /**
+   * A TU responded (`status`) to a transaction after it expired: the call was
+   * ignored. Worth a debug log — the TU was too slow or missed `expired`.
+   */
+  lateResponse: [transaction: ServerInviteTransaction | ServerNonInviteTransaction, status: number];
   /** A failure nobody else can see (a stateless response that could not be sent). */
   error: [error: Error];
   close: [];
@@ -88,6 +106,7 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
   readonly t4: number;
   readonly tryingDelay: number;
   readonly retransmit2xxOverReliable: boolean;
+  readonly inviteServerTimeout: number;
   readonly #unreliable: TransactionTimers;
   readonly #reliable: TransactionTimers;
   readonly #clients = new Map<string, ClientTransaction>();
@@ -100,6 +119,13 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
   readonly #ack2543 = new Map<string, ServerInviteTransaction>();
   /** Call-ID + tags + CSeq number of a sent 2xx → transaction (ACK for 2xx). */
   readonly #accepted = new Map<string, ServerInviteTransaction>();
+  /** Transactions that completed in this task: compacted together in one microtask. */
+  #toCompact: ServerTransaction[] = [];
+  readonly #compact = (): void => {
+    const list = this.#toCompact;
+    this.#toCompact = [];
+    for (const tx of list) tx._compact();
+  };
   readonly #host: TransactionHost;
   readonly #off: () => void;
   #closed = false;
@@ -117,6 +143,13 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
       throw new StrowgerError('ERR_INVALID_ARGUMENT', `tryingDelay must be >= 0 ms, got ${this.tryingDelay}`);
     this.retransmit2xxOverReliable =
       options.retransmit2xxOverReliable ?? TRANSACTION_DEFAULTS.retransmit2xxOverReliable;
+    this.inviteServerTimeout = options.inviteServerTimeout ?? TRANSACTION_DEFAULTS.inviteServerTimeout;
+    const bound = this.inviteServerTimeout;
+    if (!(bound > 0 && (bound <= 2 ** 31 - 1 || bound === Number.POSITIVE_INFINITY)))
+      throw new StrowgerError(
+        'ERR_INVALID_ARGUMENT',
+        `inviteServerTimeout must be > 0 and <= ${2 ** 31 - 1} ms (or Infinity), got ${bound}`,
+      );
     this.#unreliable = transactionTimers(this.t1, this.t2, this.t4, false);
     this.#reliable = transactionTimers(this.t1, this.t2, this.t4, true);
     this.#host = {
@@ -125,6 +158,7 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
       transport: this.transport,
       tryingDelay: this.tryingDelay,
       retransmit2xxOverReliable: this.retransmit2xxOverReliable,
+      inviteServerTimeout: this.inviteServerTimeout,
       timers: (reliable) => this.timers(reliable),
       sendRequest: (request, target) => this.sendRequest(request, target),
       clientTerminated: (tx) => {
@@ -137,6 +171,12 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
         tx.acceptedKey = key;
         this.#accepted.set(key, tx);
       },
+      compactSoon: (tx) => {
+        if (this.#toCompact.push(tx) === 1) queueMicrotask(this.#compact);
+      },
+      serverExpired: (tx) => this.emit('expired', tx as ServerInviteTransaction | ServerNonInviteTransaction),
+      lateResponse: (tx, status) =>
+        this.emit('lateResponse', tx as ServerInviteTransaction | ServerNonInviteTransaction, status),
     };
     const onRequest = (req: SipRequest, inbound: InboundInfo) => this.#onRequest(req, inbound);
     const onResponse = (res: SipResponse, inbound: InboundInfo) => this.#onResponse(res, inbound);
@@ -325,6 +365,8 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
       return;
     }
     this.emit('request', tx);
+    // the TU did not answer at once: bound its wait (no timer at all for the usual synchronous answer)
+    if (tx.finalStatus === undefined && !tx.terminated) tx._armBound();
   }
 
   #createServer(
@@ -360,7 +402,7 @@ export class TransactionLayer extends TypedEmitter<TransactionLayerEvents> {
     else if (id.ackKey !== undefined) {
       const candidate = this.#ack2543.get(id.ackKey);
       // RFC 2543: the ACK carries the To tag of the response it acknowledges
-      if (candidate?.finalSent !== undefined && candidate.finalSent.to.tag === id.toTag) tx = candidate;
+      if (candidate?.finalStatus !== undefined && candidate._finalToTag === id.toTag) tx = candidate;
     }
     if (tx instanceof ServerInviteTransaction) {
       if (tx._ack()) this.emit('ack', ack, inbound, tx);

@@ -218,12 +218,25 @@ export class TransportLayer extends TypedEmitter<TransportLayerEvents> {
    * known.
    */
   sendResponse(response: SipResponse, inbound?: InboundInfo): Promise<void> {
-    // synchronous up to the transport's send when the destination is an address (the
-    // transaction layer's tests see the bytes on the loop network at once)
     try {
       const via = response.topVia;
       if (!via) throw new StrowgerError('ERR_INVALID_ARGUMENT', 'response has no Via');
-      const bytes = serializeMessage(response);
+      return this.sendSerializedResponse(serializeMessage(response), via, inbound);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link sendResponse} for a response already serialized: `bytes` is its
+   * wire form and `via` its top Via (which decides where it goes). A server
+   * transaction that has completed keeps only these to retransmit its final
+   * response, not the parsed message.
+   */
+  sendSerializedResponse(bytes: Uint8Array, via: Via, inbound?: InboundInfo): Promise<void> {
+    // synchronous up to the transport's send when the destination is an address (the
+    // transaction layer's tests see the bytes on the loop network at once)
+    try {
       if (
         inbound &&
         !inbound.transport.closed &&

@@ -50,11 +50,28 @@ export class IncomingRequest {
 
   /** True once a final response was sent. */
   get responded(): boolean {
-    return this.transaction.finalSent !== undefined || this.transaction.terminated;
+    return this.transaction.finalStatus !== undefined || this.transaction.terminated;
   }
 
-  /** Sends a response (a Server header is added). @throws ERR_INVALID_STATE after the final response. */
+  /**
+   * True when the transaction layer stopped waiting for the answer (64·T1 for
+   * a non-INVITE request, `inviteServerTimeout` for an INVITE): a later
+   * {@link respond} is ignored.
+   */
+  get expired(): boolean {
+    return this.transaction.expired;
+  }
+
+  /**
+   * Sends a response (a Server header is added). After the request
+   * {@link expired} the call is ignored (the transaction layer reports it as
+   * `lateResponse`). @throws ERR_INVALID_STATE after the final response.
+   */
   respond(status: number, options: RequestResponseOptions = {}): void {
+    if (this.transaction.expired) {
+      this.transaction.respond(status);
+      return;
+    }
     if (this.responded) throw new StrowgerError('ERR_INVALID_STATE', 'the request was already answered');
     this.transaction.respond(status, {
       ...(options.reason === undefined ? {} : { reason: options.reason }),

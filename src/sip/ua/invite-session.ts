@@ -71,7 +71,10 @@ export type EndReason =
   | 'session-expired'
   /** Another INVITE replaced this dialog (RFC 3891). */
   | 'replaced'
-  /** The INVITE got no final response. */
+  /**
+   * The INVITE got no final response (UAC); nobody answered it within the
+   * transaction layer's `inviteServerTimeout`, and the layer answered 408 (UAS).
+   */
   | 'timeout'
   | 'transport-error'
   /** The user agent closed. */
@@ -886,14 +889,36 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     tx.on('transportError', (err) => {
       if (session.#state !== 'established') session.#end({ reason: 'transport-error', error: err }, err);
     });
+    tx.on('expired', () => {
+      // nobody answered within the layer's inviteServerTimeout: the transaction answers 408
+      session.#end(
+        { reason: 'timeout', status: 408 },
+        new StrowgerError('ERR_TIMEOUT', 'the INVITE was not answered within inviteServerTimeout'),
+      );
+    });
     return session;
   }
 
   #requireTimer = false;
 
-  #assertIncoming(what: string): ServerInviteTransaction {
+  /**
+   * The INVITE transaction still waiting for our answer. `undefined` when the
+   * transaction layer stopped waiting (the INVITE expired, 408 sent, session
+   * ended with `timeout`): the late answer is ignored — passed to the
+   * transaction, which drops it and reports it (layer event `lateResponse`).
+   */
+  #assertIncoming(what: string, status: number): ServerInviteTransaction | undefined {
     const tx = this.#serverTx;
-    if (this.role !== 'uas' || !tx || (this.#state !== 'incoming' && this.#state !== 'early') || tx.finalSent)
+    if (this.role === 'uas' && tx?.expired) {
+      tx.respond(status);
+      return undefined;
+    }
+    if (
+      this.role !== 'uas' ||
+      !tx ||
+      (this.#state !== 'incoming' && this.#state !== 'early') ||
+      tx.finalStatus !== undefined
+    )
       throw new StrowgerError('ERR_INVALID_STATE', `${what}: the INVITE is not waiting for an answer`);
     return tx;
   }
@@ -940,7 +965,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   }
 
   #provisional(status: number, sdp: SdpInput | undefined, options: ProvisionalOptions): void {
-    const tx = this.#assertIncoming('provisional');
+    const tx = this.#assertIncoming('provisional', status);
+    if (!tx) return;
     if (status <= 100 || status >= 200)
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'status must be 101-199');
     const req = this.request;
@@ -956,7 +982,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     if (reliable && this.#reliable) {
       // one unacknowledged reliable provisional at a time: send this one when the PRACK came
       this.#prackWaiters.push(() => {
-        if (!tx.finalSent && !tx.terminated) this.#provisional(status, sdp, options);
+        if (tx.finalStatus === undefined && !tx.terminated) this.#provisional(status, sdp, options);
       });
       return;
     }
@@ -994,7 +1020,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const r = { response, timer: undefined as ClockTimer | undefined, interval: t1, elapsed: 0 };
     this.#reliable = r;
     const tick = () => {
-      if (this.#reliable !== r || tx.finalSent || tx.terminated) return;
+      if (this.#reliable !== r || tx.finalStatus !== undefined || tx.terminated) return;
       r.elapsed += r.interval;
       if (r.elapsed >= 64 * t1) {
         // RFC 3262 §3: no PRACK within 64·T1 — reject the INVITE
@@ -1026,7 +1052,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
    * sends BYE and ends with reason `no-ack`.
    */
   answer(sdp?: SdpInput, options: SessionAnswerOptions = {}): void {
-    const tx = this.#assertIncoming('answer');
+    const tx = this.#assertIncoming('answer', 200);
+    if (!tx) return;
     if (options.media) this.#media = options.media;
     if (this.#reliable) {
       // RFC 3262 §3: no 2xx before the PRACK of a reliable provisional (it may carry an answer)
@@ -1053,14 +1080,14 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const headers: Array<readonly [string, HeaderInput]> = [...(options.headers ?? [])];
     const timer = this.#uasTimer;
     if (timer) headers.push(...sessionTimerHeaders(timer, this.#requireTimer));
-    tx.respond(200, {
+    const response = tx.respond(200, {
       headers: this.#uasHeaders(tx, headers),
       ...(body === undefined ? {} : { body, contentType: SDP }),
-    });
+    }) as SipResponse;
     dialog.confirm();
     this.#state = 'established';
     if (timer) this.#startSessionTimer(timer, false);
-    this.emit('answered', tx.finalSent as SipResponse);
+    this.emit('answered', response);
     this.#established.resolve(this);
     const replaced = this.replaces;
     if (replaced && replaced.state !== 'terminated') replaced._replacedBy();
@@ -1068,21 +1095,19 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   /** Rejects the call (486 Busy Here by default). */
   reject(status = 486, options: RejectOptions = {}): void {
-    const tx = this.#assertIncoming('reject');
     if (status < 300 || status > 699)
       throw new StrowgerError('ERR_INVALID_ARGUMENT', 'status must be 300-699');
+    const tx = this.#assertIncoming('reject', status);
+    if (!tx) return;
     this.#stopReliable();
-    tx.respond(status, {
+    const response = tx.respond(status, {
       headers: [...(options.headers ?? []), ...this.#ua._responseHeaders()],
       ...(options.reason === undefined ? {} : { reason: options.reason }),
       ...(options.body === undefined
         ? {}
         : { body: options.body, contentType: options.contentType ?? 'text/plain' }),
     });
-    this.#end(
-      { reason: 'rejected', status, response: tx.finalSent as SipResponse },
-      new SipResponseError(tx.finalSent),
-    );
+    this.#end({ reason: 'rejected', status, response }, new SipResponseError(response));
   }
 
   /** Redirects the caller (302 with the given Contacts). */
@@ -1099,7 +1124,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   _onAck(ack: SipRequest, _inbound: InboundInfo): void {
     const seq = ack.cseq.seq;
     const sdp = ack.body.length > 0 ? ack.bodyText : undefined;
-    if (this.#serverTx && seq === this.#serverTx.request.cseq.seq) {
+    if (this.#serverTx && seq === this.request.cseq.seq) {
       if (this.#acked) return;
       this.#acked = true;
       if (sdp !== undefined && this.#pendingOffer !== undefined) {
@@ -1140,7 +1165,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       headers: ReadonlyArray<readonly [string, HeaderInput]> = [],
       reason?: string,
     ) => {
-      if (!tx.terminated && !tx.finalSent)
+      if (!tx.terminated && tx.finalStatus === undefined)
         tx.respond(status, {
           headers: [...headers, ...ua._responseHeaders()],
           ...(reason ? { reason } : {}),
@@ -1154,7 +1179,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     switch (method) {
       case 'BYE': {
         this.#stopReliable();
-        if (this.#serverTx && !this.#serverTx.finalSent && !this.#serverTx.terminated) {
+        if (this.#serverTx && this.#serverTx.finalStatus === undefined && !this.#serverTx.terminated) {
           // a BYE in an early dialog we are the UAS of (RFC 3261 §15.1.2): end the INVITE too
           this.#serverTx.respond(487, { headers: ua._responseHeaders() });
         }
@@ -1258,6 +1283,13 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         this.#end({ reason: 'no-ack' }, undefined);
       }
     });
+    tx.on('expired', () => {
+      // our answer never came (the layer answered 408): take new offers again
+      if (this.#incomingReinvite === tx) {
+        this.#incomingReinvite = undefined;
+        this.#reinviteAcked = true;
+      }
+    });
     const sdp = req.body.length > 0 ? req.bodyText : undefined;
     const headers = (): Array<readonly [string, HeaderInput]> => {
       const h: Array<readonly [string, HeaderInput]> = [['Contact', `<${dialog.localTarget.toString()}>`]];
@@ -1266,7 +1298,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       return [...h, ...ua._responseHeaders()];
     };
     const finish = (body: string | undefined) => {
-      if (tx.finalSent || tx.terminated) return;
+      if (tx.finalStatus !== undefined || tx.terminated) return;
       dialog.refreshTarget(req);
       tx.respond(200, { headers: headers(), ...(body === undefined ? {} : { body, contentType: SDP }) });
       if (timer) this.#startSessionTimer(timer, false);
@@ -1288,7 +1320,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         finish(answer);
       },
       (err) => {
-        if (tx.finalSent || tx.terminated) return;
+        if (tx.finalStatus !== undefined || tx.terminated) return;
         this.#incomingReinvite = undefined;
         this.#reinviteAcked = true;
         const status = err instanceof SdpNegotiationError || err instanceof SdpParseError ? 488 : 500;
@@ -1326,7 +1358,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     if (!decided) return;
     const { timer, require: requireTimer } = decided;
     const finish = (answer: string | undefined) => {
-      if (tx.finalSent || tx.terminated) return;
+      if (tx.finalStatus !== undefined || tx.terminated) return;
       dialog.refreshTarget(req);
       const h: Array<readonly [string, HeaderInput]> = [['Contact', `<${dialog.localTarget.toString()}>`]];
       if (timer) h.push(...sessionTimerHeaders(timer, requireTimer));
@@ -1345,7 +1377,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         finish(answer);
       },
       (err) => {
-        if (tx.finalSent || tx.terminated) return;
+        if (tx.finalStatus !== undefined || tx.terminated) return;
         reply(err instanceof SdpNegotiationError || err instanceof SdpParseError ? 488 : 500);
       },
     );

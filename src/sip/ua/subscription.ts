@@ -351,7 +351,13 @@ export class IncomingSubscription extends TypedEmitter<IncomingSubscriptionEvent
    * (default what was asked, at most 3600). Send the first NOTIFY next.
    */
   accept(options: { expires?: number; status?: 200 | 202 } = {}): void {
-    if (this.#tx.finalSent)
+    if (this.#tx.expired) {
+      // too late: the transaction layer stopped waiting (64·T1); the transaction drops it and reports it
+      this.#tx.respond(options.status ?? 200);
+      this.#terminated = true;
+      return;
+    }
+    if (this.#tx.finalStatus !== undefined)
       throw new StrowgerError('ERR_INVALID_STATE', 'the SUBSCRIBE was already answered');
     const ua = this.#ua;
     const expires = options.expires ?? Math.min(this.requestedExpires ?? 3600, 3600);

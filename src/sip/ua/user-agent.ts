@@ -131,6 +131,13 @@ export interface UserAgentOptions {
   t2?: number;
   t4?: number;
   tryingDelay?: number;
+  /**
+   * How long an incoming INVITE may wait for `answer()`/`reject()` since it
+   * arrived or since our last provisional response before the transaction
+   * layer answers 408 and the session ends with reason `timeout` (ms, default
+   * 300 000; `Infinity`: forever). Passed to the transaction layer the UA builds.
+   */
+  inviteServerTimeout?: number;
   /** Checks incoming requests (digest). */
   auth?: UserAgentAuthOptions;
   /** Answers 401/407 to outgoing requests (only for its realms, see answerChallenge). */
@@ -259,6 +266,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
         ...(options.t2 === undefined ? {} : { t2: options.t2 }),
         ...(options.t4 === undefined ? {} : { t4: options.t4 }),
         ...(options.tryingDelay === undefined ? {} : { tryingDelay: options.tryingDelay }),
+        ...(options.inviteServerTimeout === undefined
+          ? {}
+          : { inviteServerTimeout: options.inviteServerTimeout }),
       });
       this.#ownsTransactions = true;
     }
@@ -772,7 +782,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     headers: Array<[string, string]> = [],
     reason?: string,
   ): void {
-    if (tx.terminated || tx.finalSent) return;
+    if (tx.terminated || tx.finalStatus !== undefined) return;
     try {
       tx.respond(status, {
         headers: [...headers, ...this._responseHeaders()],
@@ -876,7 +886,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
               ...(tx.inbound.connectionId === undefined ? {} : { connectionId: tx.inbound.connectionId }),
             },
           });
-          if (!tx.terminated && !tx.finalSent) tx.respond(res);
+          if (!tx.terminated && tx.finalStatus === undefined) tx.respond(res);
         });
         return;
       }
@@ -953,7 +963,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       return;
     }
     auth.authenticator.verify(tx.request, { proxy: auth.proxy ?? false }).then((v) => {
-      if (tx.terminated || tx.finalSent) return;
+      if (tx.terminated || tx.finalStatus !== undefined) return;
       if (!v.ok) {
         tx.respond(v.response);
         return;

@@ -6,7 +6,9 @@
  *   - every transaction emitted `terminated` exactly once, and every client
  *     transaction settled its outcome;
  *   - the TU never saw the same request twice;
- *   - no transaction sent anything after it terminated.
+ *   - no transaction sent anything after it terminated;
+ *   - a TU that never answers is bounded (64·T1, inviteServerTimeout), and
+ *     its late answers are ignored, never thrown.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,8 +29,8 @@ interface Spec {
   startAt: number;
   /** INVITE: when the TU sends 180 (ms after it saw the request), if at all. */
   provisionalAt: number | null;
-  /** When the TU sends the final response (ms after it saw the request). */
-  finalAt: number;
+  /** When the TU sends the final response (ms after it saw the request); null: never. */
+  finalAt: number | null;
   status: number;
   /** When the client TU cancels (ms after start), if at all. */
   cancelAt: number | null;
@@ -38,7 +40,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
   method: fc.constantFrom('INVITE', 'INVITE', 'OPTIONS', 'BYE'),
   startAt: fc.integer({ min: 0, max: 5000 }),
   provisionalAt: fc.option(fc.integer({ min: 0, max: 3000 }), { nil: null }),
-  finalAt: fc.integer({ min: 0, max: 40_000 }),
+  finalAt: fc.option(fc.integer({ min: 0, max: 40_000 }), { nil: null, freq: 6 }),
   status: fc.constantFrom(200, 200, 202, 404, 486, 503),
   cancelAt: fc.option(fc.integer({ min: 0, max: 6000 }), { nil: null }),
 });
@@ -48,6 +50,7 @@ const scenario = fc.record({
   latency: fc.integer({ min: 0, max: 400 }),
   t1: fc.constantFrom(100, 500),
   tryingDelay: fc.constantFrom(0, 200, Number.POSITIVE_INFINITY),
+  inviteServerTimeout: fc.constantFrom(20_000, 300_000),
   /** Per UDP packet, in order: drop it? (then no more loss) */
   drops: fc.array(fc.constantFrom(false, false, false, true), { maxLength: 80 }),
   specs: fc.array(spec, { minLength: 1, maxLength: 6 }),
@@ -70,12 +73,21 @@ describe('transaction layer invariants under random interleavings', () => {
       timeouts: 0,
       non2xxAcks: 0,
       tcpRuns: 0,
+      expired: 0,
+      lateResponses: 0,
     };
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const { clock, net, ta, tb, toB } = network(s.protocol, s.latency);
         const uac = layer(ta, clock, { t1: s.t1 }, 11);
-        const uas = layer(tb, clock, { t1: s.t1, tryingDelay: s.tryingDelay }, 12);
+        const uas = layer(
+          tb,
+          clock,
+          { t1: s.t1, tryingDelay: s.tryingDelay, inviteServerTimeout: s.inviteServerTimeout },
+          12,
+        );
+        uas.on('expired', () => seen.expired++);
+        uas.on('lateResponse', () => seen.lateResponses++);
         const violations: string[] = [];
 
         // loss: unreliable packets only
@@ -115,6 +127,15 @@ describe('transaction layer invariants under random interleavings', () => {
             violations.push(`${res.status} sent by a terminated server transaction at ${clock.now()}`);
           return sendResponse(res, inbound);
         };
+        // a completed transaction sends its final response (and retransmits it) as bytes
+        const sendSerialized = tb.sendSerializedResponse.bind(tb);
+        tb.sendSerializedResponse = (bytes, via, inbound) => {
+          const res = parseMessage(bytes) as SipResponse;
+          const tx = servers.get(txKey(res.topVia?.branch, res.cseq.method));
+          if (tx?.terminated)
+            violations.push(`${res.status} sent by a terminated server transaction at ${clock.now()}`);
+          return sendSerialized(bytes, via, inbound);
+        };
 
         // server TU: answers each request per its spec; counts deliveries
         const byCallId = new Map<string, Spec>();
@@ -131,14 +152,21 @@ describe('transaction layer invariants under random interleavings', () => {
             return;
           }
           const respond = (status: number) => {
-            if (tx.terminated || tx.finalSent !== undefined) return; // cancelled (487 sent) or already final
+            if (tx.expired) {
+              // too late: the layer gave up on us; the call must be ignored, not thrown
+              if (tx.respond(status) !== undefined) violations.push('a late response was sent');
+              return;
+            }
+            if (tx.terminated || tx.finalStatus !== undefined) return; // cancelled (487 sent) or already final
             tx.respond(status);
           };
           if (sp.provisionalAt !== null && tx.isInvite)
             tuTimers.push(clock.setTimeout(() => respond(180), sp.provisionalAt));
-          tuTimers.push(
-            clock.setTimeout(() => respond(tx.isInvite || sp.status < 300 ? sp.status : 481), sp.finalAt),
-          );
+          const finalAt = sp.finalAt;
+          if (finalAt !== null)
+            tuTimers.push(
+              clock.setTimeout(() => respond(tx.isInvite || sp.status < 300 ? sp.status : 481), finalAt),
+            );
         });
 
         // client TU: starts each transaction, ACKs every 2xx (as a dialog layer does), cancels when told to and
