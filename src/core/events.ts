@@ -18,8 +18,9 @@ const listenerErrorChannel = channel(CHANNELS.listenerError);
  * `strowger:listener-error` diagnostics channel.
  */
 export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
-  #listeners = new Map<keyof E, Array<{ fn: AnyListener; once: boolean }>>();
-  #errorListeners: Array<(event: string, err: unknown) => void> = [];
+  // created on first use: most emitters (a transaction, a dialog) never get most listeners
+  #listeners: Map<keyof E, Array<{ fn: AnyListener; once: boolean }>> | undefined;
+  #errorListeners: Array<(event: string, err: unknown) => void> | undefined;
 
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
     this.#add(event, listener, false);
@@ -32,34 +33,49 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
   }
 
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
-    const list = this.#listeners.get(event);
+    const list = this.#listeners?.get(event);
     if (!list) return this;
     const i = list.findIndex((l) => l.fn === listener);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0) this.#listeners?.delete(event);
     return this;
   }
 
   /** Listeners that receive errors thrown by other listeners. */
   onListenerError(listener: (event: string, err: unknown) => void): this {
-    this.#errorListeners.push(listener);
+    (this.#errorListeners ??= []).push(listener);
     return this;
   }
 
   removeAllListeners(event?: keyof E): this {
-    if (event === undefined) this.#listeners.clear();
-    else this.#listeners.delete(event);
+    if (event === undefined) this.#listeners?.clear();
+    else this.#listeners?.delete(event);
     return this;
   }
 
   listenerCount(event: keyof E): number {
-    return this.#listeners.get(event)?.length ?? 0;
+    return this.#listeners?.get(event)?.length ?? 0;
   }
 
   /** Calls every listener of `event`; returns whether there was any. Never throws. */
   safeEmit<K extends keyof E>(event: K, ...args: E[K]): boolean {
-    const list = this.#listeners.get(event);
-    if (!list || list.length === 0) return false;
+    const listeners = this.#listeners;
+    const list = listeners?.get(event);
+    if (!listeners || !list || list.length === 0) return false;
+    if (list.length === 1) {
+      // one listener (the common case): no snapshot of the list
+      const l = list[0] as { fn: AnyListener; once: boolean };
+      if (l.once) {
+        list.length = 0;
+        listeners.delete(event);
+      }
+      try {
+        l.fn(...args);
+      } catch (err) {
+        this.#reportListenerError(String(event), err);
+      }
+      return true;
+    }
     const snapshot = list.slice();
     for (const l of snapshot) {
       if (l.once) {
@@ -72,7 +88,7 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
         this.#reportListenerError(String(event), err);
       }
     }
-    if (list.length === 0) this.#listeners.delete(event);
+    if (list.length === 0 && listeners.get(event) === list) listeners.delete(event);
     return true;
   }
 
@@ -82,10 +98,11 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
   }
 
   #add(event: keyof E, fn: AnyListener, once: boolean): void {
-    let list = this.#listeners.get(event);
+    const listeners = (this.#listeners ??= new Map());
+    let list = listeners.get(event);
     if (!list) {
       list = [];
-      this.#listeners.set(event, list);
+      listeners.set(event, list);
     }
     list.push({ fn, once });
   }
@@ -93,7 +110,7 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
   #reportListenerError(event: string, err: unknown): void {
     if (listenerErrorChannel.hasSubscribers)
       listenerErrorChannel.publish({ emitter: this, event, error: err });
-    for (const l of this.#errorListeners) {
+    for (const l of this.#errorListeners ?? []) {
       try {
         l(event, err);
       } catch {

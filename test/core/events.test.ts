@@ -37,4 +37,39 @@ describe('TypedEmitter', () => {
     expect(published).toHaveLength(1);
     unsubscribe(CHANNELS.listenerError, sub);
   });
+
+  it('a lone listener: a throw is reported, a once listener may re-arm itself, listeners added while emitting wait for the next emit', () => {
+    const e = new TypedEmitter<Events>();
+    const errors: unknown[] = [];
+    e.onListenerError((_ev, err) => errors.push(err));
+    e.on('ended', () => {
+      throw new Error('alone');
+    });
+    expect(e.safeEmit('ended', 'x', 'local')).toBe(true);
+    expect(errors).toHaveLength(1);
+    const got: number[] = [];
+    const again = (c: number) => {
+      got.push(c);
+      if (c < 182) e.once('ringing', again);
+    };
+    e.once('ringing', again);
+    for (const c of [180, 181, 182, 183]) e.emit('ringing', c);
+    expect(got).toEqual([180, 181, 182]);
+    expect(e.listenerCount('ringing')).toBe(0);
+    // several listeners: the one added during the emit runs from the next emit on
+    const order: string[] = [];
+    e.on('ringing', () => {
+      order.push('a');
+      if (order.length === 1) e.on('ringing', () => order.push('c'));
+    });
+    e.on('ringing', () => order.push('b'));
+    e.emit('ringing', 180);
+    e.emit('ringing', 180);
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'c']);
+    // an emitter that never had a listener
+    const quiet = new TypedEmitter<Events>();
+    expect(quiet.emit('ringing', 1)).toBe(false);
+    expect(quiet.listenerCount('ringing')).toBe(0);
+    quiet.off('ringing', again).removeAllListeners();
+  });
 });
