@@ -43,7 +43,8 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
 
   /** Listeners that receive errors thrown by other listeners. */
   onListenerError(listener: (event: string, err: unknown) => void): this {
-    (this.#errorListeners ??= []).push(listener);
+    if (this.#errorListeners === undefined) this.#errorListeners = [];
+    this.#errorListeners.push(listener);
     return this;
   }
 
@@ -98,7 +99,8 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] } = EventMap> {
   }
 
   #add(event: keyof E, fn: AnyListener, once: boolean): void {
-    const listeners = (this.#listeners ??= new Map());
+    if (this.#listeners === undefined) this.#listeners = new Map();
+    const listeners = this.#listeners;
     let list = listeners.get(event);
     if (!list) {
       list = [];
