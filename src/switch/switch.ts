@@ -198,6 +198,14 @@ export class Switch extends TypedEmitter<SwitchEvents> {
     this.#transactions.on('request', (tx) => {
       this.#inbound.set(tx.request, tx.inbound);
     });
+    // requests the switch never answered in time (the transaction layer's bound), and
+    // answers that came after it: a bug or a stuck handler, worth a warning
+    this.#transactions.on('expired', (tx) =>
+      this.log.warn({ method: tx.request.method, callId: tx.request.callId }, 'request not answered in time'),
+    );
+    this.#transactions.on('lateResponse', (_tx, status) =>
+      this.log.warn({ status }, 'response after the request had expired, not sent'),
+    );
     const digest = createDigestAuthenticator({
       realm: () => this.#settings.sip.realm,
       secret: options.secret ?? cryptoRandom.bytes(32),
