@@ -51,8 +51,9 @@ export function buildRtpLoad(): string | undefined {
 }
 
 /**
- * A C reference relay of bench/rtp-relay (bench/native/relay-plain.c or relay-batched.c)
- * built with cc, or undefined without a C compiler.
+ * A C reference relay of bench/rtp-relay (bench/native/relay-plain.c or relay-batched.c,
+ * both including relay-common.h beside them) built with cc, or undefined without a C
+ * compiler. Compiled on every call (no cache), so an edit of the header is always picked up.
  */
 export function buildReferenceRelay(name: 'relay-plain' | 'relay-batched'): string | undefined {
   const exe = join(CACHE_DIR, name);

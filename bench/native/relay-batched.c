@@ -13,6 +13,9 @@
  * holds what arrived on that leg since the last wake-up (one packet per 20 ms
  * for a G.711 stream), so the batches stay small unless the relay is behind.
  *
+ * The sockets, threads, stdin protocol and counters live in relay-common.h;
+ * this file is only what is done with one ready socket.
+ *
  * Usage: relay-batched CALLS [THREADS] [MAX_SECONDS]
  *   Same protocol as relay-plain: prints {"ports":[...]} (socket 2c and 2c+1
  *   are call c), reads the generator's port and then "stop" on stdin, prints
@@ -20,173 +23,59 @@
  *   With THREADS > 1 call c is served by thread c % THREADS (each its own
  *   epoll). Exits on its own after MAX_SECONDS (default 120).
  */
-#define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+#include "relay-common.h"
 
-#define MAX_EVENTS 256
-#define MAX_THREADS 8
 #define BATCH 64
 #define DGRAM 2048
 
-static int nsocks;
-static int *fds;
-static int nthreads = 1;
-static atomic_int gen_port = 0;
-static atomic_int stopping = 0;
-
-struct worker {
-  pthread_t thread;
-  int ep;
-  uint64_t packets, recv_calls, send_calls, waits, dropped;
-};
-static struct worker workers[MAX_THREADS];
-
-static void *relay_main(void *arg) {
-  struct worker *w = arg;
-  struct epoll_event evs[MAX_EVENTS];
-  uint8_t(*bufs)[DGRAM] = calloc(BATCH, DGRAM);
+/* A thread's batch: BATCH receive slots, each sent on from the same buffer. */
+struct relay_state {
+  uint8_t bufs[BATCH][DGRAM];
   struct mmsghdr in[BATCH], out[BATCH];
   struct iovec iin[BATCH], iout[BATCH];
   struct sockaddr_in src[BATCH];
-  struct sockaddr_in dst = {0};
-  dst.sin_family = AF_INET;
-  dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  memset(in, 0, sizeof in);
-  memset(out, 0, sizeof out);
+};
+
+static struct relay_state *relay_state_new(const struct sockaddr_in *dst) {
+  struct relay_state *s = calloc(1, sizeof *s);
+  if (s == NULL) abort();
   for (int k = 0; k < BATCH; k++) {
-    iin[k].iov_base = bufs[k];
-    iin[k].iov_len = DGRAM;
-    in[k].msg_hdr.msg_iov = &iin[k];
-    in[k].msg_hdr.msg_iovlen = 1;
-    iout[k].iov_base = bufs[k];
-    out[k].msg_hdr.msg_iov = &iout[k];
-    out[k].msg_hdr.msg_iovlen = 1;
-    out[k].msg_hdr.msg_name = &dst;
-    out[k].msg_hdr.msg_namelen = sizeof dst;
+    s->iin[k].iov_base = s->bufs[k];
+    s->iin[k].iov_len = DGRAM;
+    s->in[k].msg_hdr.msg_iov = &s->iin[k];
+    s->in[k].msg_hdr.msg_iovlen = 1;
+    s->iout[k].iov_base = s->bufs[k];
+    s->out[k].msg_hdr.msg_iov = &s->iout[k];
+    s->out[k].msg_hdr.msg_iovlen = 1;
+    s->out[k].msg_hdr.msg_name = (void *)dst;
+    s->out[k].msg_hdr.msg_namelen = sizeof *dst;
   }
-  while (!atomic_load_explicit(&stopping, memory_order_relaxed)) {
-    int n = epoll_wait(w->ep, evs, MAX_EVENTS, 100);
-    w->waits++;
-    int port = atomic_load_explicit(&gen_port, memory_order_relaxed);
-    dst.sin_port = htons((uint16_t)port);
-    for (int e = 0; e < n; e++) {
-      int i = (int)evs[e].data.u32;
-      for (int k = 0; k < BATCH; k++) {
-        in[k].msg_hdr.msg_name = &src[k];
-        in[k].msg_hdr.msg_namelen = sizeof src[k];
-      }
-      int got = recvmmsg(fds[i], in, BATCH, MSG_DONTWAIT, NULL);
-      w->recv_calls++;
-      if (got <= 0 || port == 0) continue;
-      for (int k = 0; k < got; k++) iout[k].iov_len = in[k].msg_len;
-      int done = 0;
-      while (done < got) {
-        int s = sendmmsg(fds[i ^ 1], out + done, (unsigned)(got - done), 0);
-        w->send_calls++;
-        if (s <= 0) {
-          w->dropped += (uint64_t)(got - done); /* would block (or failed): dropped */
-          break;
-        }
-        done += s;
-        w->packets += (uint64_t)s;
-      }
+  return s;
+}
+
+static void relay_state_free(struct relay_state *s) { free(s); }
+
+static void relay_socket(struct worker *w, struct relay_state *s, int i, int port, const struct sockaddr_in *dst) {
+  (void)dst; /* every out[k] already names it */
+  for (int k = 0; k < BATCH; k++) {
+    s->in[k].msg_hdr.msg_name = &s->src[k];
+    s->in[k].msg_hdr.msg_namelen = sizeof s->src[k];
+  }
+  int got = recvmmsg(fds[i], s->in, BATCH, MSG_DONTWAIT, NULL);
+  w->recv_calls++;
+  if (got <= 0 || port == 0) return;
+  for (int k = 0; k < got; k++) s->iout[k].iov_len = s->in[k].msg_len;
+  int done = 0;
+  while (done < got) {
+    int n = sendmmsg(fds[i ^ 1], s->out + done, (unsigned)(got - done), 0);
+    w->send_calls++;
+    if (n <= 0) {
+      w->dropped += (uint64_t)(got - done); /* would block (or failed): dropped */
+      break;
     }
+    done += n;
+    w->packets += (uint64_t)n;
   }
-  free(bufs);
-  return NULL;
 }
 
-static uint64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-int main(int argc, char **argv) {
-  if (argc < 2) return 2;
-  int calls = atoi(argv[1]);
-  if (argc > 2) nthreads = atoi(argv[2]);
-  int max_seconds = argc > 3 ? atoi(argv[3]) : 120;
-  if (calls <= 0 || nthreads < 1 || nthreads > MAX_THREADS) return 2;
-  nsocks = calls * 2;
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)nsocks + 64) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  fds = calloc((size_t)nsocks, sizeof *fds);
-  for (int t = 0; t < nthreads; t++) workers[t].ep = epoll_create1(0);
-  printf("{\"ports\":[");
-  for (int i = 0; i < nsocks; i++) {
-    /* default buffer sizes, as node:dgram leaves them */
-    fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-    if (fds[i] < 0) return 3;
-    struct sockaddr_in me = {0};
-    me.sin_family = AF_INET;
-    me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fds[i], (struct sockaddr *)&me, sizeof me) != 0) return 4;
-    socklen_t ml = sizeof me;
-    getsockname(fds[i], (struct sockaddr *)&me, &ml);
-    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
-    if (epoll_ctl(workers[(i / 2) % nthreads].ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) return 5;
-    printf("%s%d", i ? "," : "", ntohs(me.sin_port));
-  }
-  printf("]}\n");
-  fflush(stdout);
-  for (int t = 0; t < nthreads; t++) pthread_create(&workers[t].thread, NULL, relay_main, &workers[t]);
-
-  /* stdin: the generator's port, then "stop"; polled so MAX_SECONDS holds */
-  uint64_t deadline = now_ms() + (uint64_t)max_seconds * 1000u;
-  int inp = epoll_create1(0);
-  struct epoll_event iev = {.events = EPOLLIN, .data.u32 = 0};
-  epoll_ctl(inp, EPOLL_CTL_ADD, 0, &iev);
-  char line[256];
-  size_t len = 0;
-  while (now_ms() < deadline) {
-    struct epoll_event ev;
-    if (epoll_wait(inp, &ev, 1, 200) <= 0) continue;
-    ssize_t r = read(0, line + len, sizeof line - 1 - len);
-    if (r <= 0) break;
-    len += (size_t)r;
-    line[len] = 0;
-    char *nl;
-    int stop = 0;
-    while ((nl = strchr(line, '\n')) != NULL) {
-      *nl = 0;
-      if (strcmp(line, "stop") == 0) stop = 1;
-      else if (line[0] != 0) atomic_store(&gen_port, atoi(line));
-      len -= (size_t)(nl + 1 - line);
-      memmove(line, nl + 1, len + 1);
-    }
-    if (stop) break;
-    if (len >= sizeof line - 1) len = 0; /* an overlong line: dropped */
-  }
-  atomic_store(&stopping, 1);
-  uint64_t packets = 0, recv_calls = 0, send_calls = 0, waits = 0, dropped = 0;
-  for (int t = 0; t < nthreads; t++) {
-    pthread_join(workers[t].thread, NULL);
-    packets += workers[t].packets;
-    recv_calls += workers[t].recv_calls;
-    send_calls += workers[t].send_calls;
-    waits += workers[t].waits;
-    dropped += workers[t].dropped;
-  }
-  printf("{\"packets\":%llu,\"recvCalls\":%llu,\"sendCalls\":%llu,\"waits\":%llu,\"dropped\":%llu}\n",
-         (unsigned long long)packets, (unsigned long long)recv_calls, (unsigned long long)send_calls,
-         (unsigned long long)waits, (unsigned long long)dropped);
-  fflush(stdout);
-  return 0;
-}
+int main(int argc, char **argv) { return relay_run(argc, argv); }
