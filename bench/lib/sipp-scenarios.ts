@@ -8,6 +8,13 @@
  *   worker processes (Kamailio's UDP children) may relay a 180 after the 200 that
  *   followed it, which SIPp's uac counts as a failed call, and SIPp re-sends only the
  *   last message it sent when a request is retransmitted to it (see uasScenario);
+ * - the uac takes only the responses of its own transactions (start_txn / response_txn /
+ *   ack_txn): SIPp otherwise matches `<recv response="200">` by status code, and a 200 to
+ *   the INVITE that the server retransmits (its ACK late under load) would be taken for the
+ *   answer to the BYE — the BYE is no longer retransmitted, SIPp counts the call a success,
+ *   and when that BYE was lost the server never learns the call ended (the call stays up
+ *   on both sides; test/switch/sipp-races.test.ts). With transactions a 2xx to the INVITE
+ *   after the ACK is ACKed again, and a late provisional is ignored instead of aborting;
  * - the SDP is G.711 µ-law on SIPp's media port; with `rtpFile` the uac also streams that
  *   G.711 file (looped, 20 ms packets) for the media-anchored run. SIPp 3.6 sends every
  *   call's stream from its one media socket, so all calls name that port in their SDP.
@@ -42,7 +49,7 @@ export function uacScenario(o: UacScenarioOptions = {}): string {
     : '';
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="strowger cps uac">
-  <send retrans="500">
+  <send retrans="500" start_txn="invite">
     <![CDATA[
 
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -68,12 +75,12 @@ export function uacScenario(o: UacScenarioOptions = {}): string {
     ]]>
   </send>
 
-  <recv response="100" optional="true"></recv>
-  <recv response="180" optional="true"></recv>
-  <recv response="183" optional="true"></recv>
-  <recv response="200" rtd="true" rrs="true"></recv>
+  <recv response="100" optional="true" response_txn="invite"></recv>
+  <recv response="180" optional="true" response_txn="invite"></recv>
+  <recv response="183" optional="true" response_txn="invite"></recv>
+  <recv response="200" rtd="true" rrs="true" response_txn="invite"></recv>
 
-  <send>
+  <send ack_txn="invite">
     <![CDATA[
 
       ACK [next_url] SIP/2.0
@@ -92,7 +99,7 @@ export function uacScenario(o: UacScenarioOptions = {}): string {
 ${play}
   <pause/>
 ${stop}
-  <send retrans="500">
+  <send retrans="500" start_txn="bye">
     <![CDATA[
 
       BYE [next_url] SIP/2.0
@@ -109,7 +116,7 @@ ${stop}
     ]]>
   </send>
 
-  <recv response="200" crlf="true"></recv>
+  <recv response="200" crlf="true" response_txn="bye"></recv>
 
   <ResponseTimeRepartition value="10, 20, 50, 100, 200, 500, 1000"/>
   <CallLengthRepartition value="100, 500, 1000, 5000, 10000, 60000"/>

@@ -35,7 +35,7 @@ export const CALLER_IP = '10.0.0.10';
 export const CALLEE_IP = '10.0.0.20';
 
 /** The bench/cps set-up: every call from the `uac` trunk goes out through the `uas` trunk. */
-function trunkToTrunk(): SwitchSettings {
+export function trunkToTrunk(): SwitchSettings {
   const trunk = (name: string, ip: string) => ({
     name,
     registrar: `sip:${ip}:5060`,
