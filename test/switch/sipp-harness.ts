@@ -111,7 +111,12 @@ export async function startSippScenario(s: SippScenario): Promise<SippRun> {
     secret: 'a test secret of at least 16 bytes',
     tryingDelay: s.tryingDelay,
   });
-  const uas = new SippAgent({ mode: 'server', clock, transport: net.transport(CALLEE_IP), steps: uasSteps() });
+  const uas = new SippAgent({
+    mode: 'server',
+    clock,
+    transport: net.transport(CALLEE_IP),
+    steps: uasSteps(),
+  });
   const txn = { transactions: s.uac !== 'stock' };
   const uac = new SippAgent({
     mode: 'client',
@@ -163,7 +168,10 @@ export async function startSippScenario(s: SippScenario): Promise<SippRun> {
     run,
     report() {
       const sipp = (who: string, cs: readonly SippCall[]) =>
-        cs.flatMap((c) => [`${who} ${c.id} ${c.outcome ?? 'running'}${c.failure ? ` (${c.failure})` : ''}:`, ...c.events]);
+        cs.flatMap((c) => [
+          `${who} ${c.id} ${c.outcome ?? 'running'}${c.failure ? ` (${c.failure})` : ''}:`,
+          ...c.events,
+        ]);
       return [
         `scenario: ${JSON.stringify({ ...s, rule: s.rule ? 'fixed' : undefined })}`,
         'wire:',
@@ -172,7 +180,9 @@ export async function startSippScenario(s: SippScenario): Promise<SippRun> {
         ...sipp('uas', uas.calls),
         ...uac.absorbed.map((x) => `uac ${x}`),
         ...uas.absorbed.map((x) => `uas ${x}`),
-        ...calls.map((c) => `call ${c.id} ${c.state}: ${c.legs.map((l) => `${l.role}:${l.state}`).join(', ')}`),
+        ...calls.map(
+          (c) => `call ${c.id} ${c.state}: ${c.legs.map((l) => `${l.role}:${l.state}`).join(', ')}`,
+        ),
       ].join('\n');
     },
     async close() {
@@ -207,7 +217,9 @@ export async function expectSwitchFinished(r: SippRun): Promise<void> {
   // the uas was hung up on every call it answered (the BYE may find a dead call)
   for (const c of r.uas.calls) {
     if (!c.sent.has('200 INVITE')) continue;
-    const byes = r.uas.calls.filter((x) => x.id === c.id).reduce((n, x) => n + (x.received.get('BYE') ?? 0), 0);
+    const byes = r.uas.calls
+      .filter((x) => x.id === c.id)
+      .reduce((n, x) => n + (x.received.get('BYE') ?? 0), 0);
     const swallowed = r.uas.absorbed.filter((a) => a.includes(` ${c.id} `) && a.endsWith('BYE')).length;
     expect(byes + swallowed, `uas call ${c.id} answered and got no BYE`).toBeGreaterThan(0);
   }
@@ -247,7 +259,10 @@ export function storms(fifo: boolean): fc.Arbitrary<Storm> {
 }
 
 /** One to four calls (SIPp -d from 0 to 1 s) under a storm. */
-export function sippScenarios(options: { fifo: boolean; uac?: 'bench' | 'stock' }): fc.Arbitrary<SippScenario> {
+export function sippScenarios(options: {
+  fifo: boolean;
+  uac?: 'bench' | 'stock';
+}): fc.Arbitrary<SippScenario> {
   return fc.record({
     calls: fc.array(
       fc.record({

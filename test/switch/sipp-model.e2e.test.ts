@@ -112,7 +112,8 @@ describe("SIPp's uac and a 200 to the INVITE that arrives after its BYE (real SI
       if (method === 'INVITE') reply(ok200());
       if (method !== 'BYE') return;
       byes++;
-      if (byes === 1) reply(ok200()); // the BYE "lost", the INVITE's 200 again
+      if (byes === 1)
+        reply(ok200()); // the BYE "lost", the INVITE's 200 again
       else reply(okTo(text)); // a retransmitted BYE: answered
     });
     const port = sippPorts();

@@ -473,10 +473,13 @@ export class SippCall {
     if (this.#pausedUntil) at = this.#pausedUntil;
     if (this.#nextRetrans && (!at || this.#nextRetrans < at)) at = this.#nextRetrans;
     if (!at) return;
-    this.#wake = this.agent.clock.setTimeout(() => {
-      this.#wake = undefined;
-      this.#run();
-    }, Math.max(0, at - this.#now()));
+    this.#wake = this.agent.clock.setTimeout(
+      () => {
+        this.#wake = undefined;
+        this.#run();
+      },
+      Math.max(0, at - this.#now()),
+    );
   }
 
   /** SIPp's run(): retransmission, pause, then the steps until one waits. */
@@ -656,7 +659,8 @@ export class SippCall {
       return;
     }
     const c = steps[found] as CompiledStep;
-    if (c.step.type === 'recv' && c.step.responseTxn !== undefined) this.#txn(c.step.responseTxn).finalText = text;
+    if (c.step.type === 'recv' && c.step.responseTxn !== undefined)
+      this.#txn(c.step.responseTxn).finalText = text;
     const isReq = ['ACK', 'CANCEL', 'BYE', 'PRACK'].includes(request);
     if ((reply || isReq) && found > this.#lastSendIndex) {
       if (!reply || reply >= 200 || 'INVITE'.startsWith(cseqMethod)) this.#nextRetrans = 0;
@@ -809,7 +813,9 @@ export class SippAgent {
     this.service = options.service ?? '5550100';
     this.pid = options.pid ?? (options.mode === 'client' ? 1111 : 2222);
     this.steps = this.compile(options.steps);
-    this.transport.on('message', (data, remote) => this.#onMessage(Buffer.from(data).toString('utf8'), remote));
+    this.transport.on('message', (data, remote) =>
+      this.#onMessage(Buffer.from(data).toString('utf8'), remote),
+    );
   }
 
   get local(): Endpoint {
@@ -843,7 +849,9 @@ export class SippAgent {
     const dead = this.#dead.get(id);
     if (dead !== undefined && dead >= this.clock.now()) {
       this.#dead.set(id, this.clock.now() + DEADCALL_WAIT_MS);
-      this.absorbed.push(`t=${this.clock.now()} dead call ${id} swallowed ${text.slice(0, text.indexOf('\r\n'))}`);
+      this.absorbed.push(
+        `t=${this.clock.now()} dead call ${id} swallowed ${text.slice(0, text.indexOf('\r\n'))}`,
+      );
       return;
     }
     if (this.mode === 'client') {

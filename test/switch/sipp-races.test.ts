@@ -20,7 +20,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FaultRule } from './faulty-network.js';
-import { CALLER_IP, SWITCH } from './race-harness.js';
+import { CALLEE_IP, CALLER_IP, SWITCH } from './race-harness.js';
 import {
   CALM,
   runSippScenario,
@@ -87,7 +87,12 @@ function explainStuck(r: SippRun): { explained: number; other: string[] } {
 
 describe('switch: SIPp through the switch under a retransmission storm (signalling only)', () => {
   it('a call without faults: both SIPp ends count it successful, one CDR', async () => {
-    const r = await runSippScenario({ calls: [{ at: 0, holdMs: 100 }], storm: CALM, tryingDelay: 200, cdrWriteMs: 0 });
+    const r = await runSippScenario({
+      calls: [{ at: 0, holdMs: 100 }],
+      storm: CALM,
+      tryingDelay: 200,
+      cdrWriteMs: 0,
+    });
     expect(r.uacCalls.map((c) => [c.outcome, c.lastMatched])).toEqual([['success', '200 BYE']]);
     expect(r.uas.calls.map((c) => c.outcome)).toEqual(['success']);
     expect(r.ended).toHaveLength(1);
@@ -120,6 +125,30 @@ describe('switch: SIPp through the switch under a retransmission storm (signalli
     expect(uac?.sent.get('ACK')).toBe(2);
     expect(uac?.sent.get('BYE')).toBe(2);
     expect(r.uas.calls[0]?.received.get('BYE')).toBe(1);
+    expect(r.ended.map((c) => c.state)).toEqual(['ended']);
+  });
+
+  it("the uas answers the switch's last INVITE retransmission after Timer B: the late 200 is ACKed and BYEd", async () => {
+    // regression: the 200 found no transaction and no session and was dropped; the uas
+    // retransmitted it for 31.5 s and gave up on the call (failed), never hung up
+    const UAS = `${CALLEE_IP}:5060`;
+    const r = await runSippScenario({
+      calls: [{ at: 0, holdMs: 100 }],
+      storm: CALM,
+      tryingDelay: 0,
+      cdrWriteMs: 0,
+      // every INVITE to the uas is lost but the last (31.5 s), which arrives after Timer B (32 s)
+      rule: (d) =>
+        d.from === SW && d.to === UAS && d.line === 'INVITE 1'
+          ? d.nth < 6
+            ? { delayMs: 1, drop: true }
+            : { delayMs: 1000 }
+          : undefined,
+    });
+    // the caller was told at Timer B (SIPp's uac has no recv for a 480: a failed call)
+    expect(r.uacCalls[0]?.failure).toBe('unexpected 480 INVITE');
+    const [uas] = r.uas.calls;
+    expect([uas?.outcome, uas?.received.get('ACK'), uas?.received.get('BYE')]).toEqual(['success', 1, 1]);
     expect(r.ended.map((c) => c.state)).toEqual(['ended']);
   });
 

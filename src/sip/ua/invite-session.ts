@@ -318,6 +318,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #inviteTx: ClientInviteTransaction | undefined;
   #early = new Map<string, { dialog: Dialog; tracker: RSeqTracker }>();
   #acks = new Map<number, SipRequest>();
+  /** The ACK of each 2xx we ACKed and BYEd (other forks, late answers), by To tag. */
+  #forkAcks = new Map<string, { dialog: Dialog; ack: SipRequest }>();
   #winnerTag: string | undefined;
   #cancelRequested = false;
   #authRetried = false;
@@ -780,10 +782,18 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     });
   }
 
+  /** A 2xx we do not keep (another fork's, or one after the INVITE failed): ACK, then BYE once per To tag. */
   #ackAndByeFork(response: SipResponse): void {
+    const tag = response.toTag;
+    const seen = tag === undefined ? undefined : this.#forkAcks.get(tag);
+    if (seen) {
+      this.#sendAck(seen.dialog, seen.ack);
+      return;
+    }
     try {
       const dialog = Dialog.fromResponse(this.request, response);
       const ack = dialog.createAck(response.cseq.seq, { headers: this.#requestHeaders('ACK') });
+      if (tag !== undefined) this.#forkAcks.set(tag, { dialog, ack });
       this.#sendAck(dialog, ack);
       const bye = dialog.createRequest('BYE', { headers: this.#requestHeaders('BYE') });
       this.#ua
@@ -1920,6 +1930,15 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     }
     this.#early.clear();
     this.#ua._untrackSession(this, this.#uacKey);
+    if (
+      this.#uacKey !== undefined &&
+      this.#winnerTag === undefined &&
+      (info.reason === 'timeout' || info.reason === 'cancelled')
+    ) {
+      // a callee may still answer (our last INVITE retransmission reaches it after Timer B,
+      // a 2xx crosses a CANCEL that got no answer): its 2xx is ACKed and BYEd for 64·T1
+      this.#ua._lingerUacSession(this, this.#uacKey, 64 * ua_t1(this.#ua));
+    }
     // the error is built only when someone still waits for the answer (a BYE ends most
     // sessions long after it: no Error, no stack trace, per call)
     if (!this.#established.settled)

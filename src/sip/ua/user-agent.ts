@@ -12,6 +12,7 @@
  */
 import {
   type Clock,
+  type ClockTimer,
   cryptoRandom,
   type Random,
   randomToken,
@@ -227,6 +228,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   readonly #dialogs = new Map<string, { dialog: Dialog; owner: DialogUsage }>();
   /** UAC sessions by Call-ID + local tag (stray 2xx, forks after the transaction ended). */
   readonly #uacSessions = new Map<string, InviteSession>();
+  /** Timers of the unanswered UAC sessions still taking late 2xx ({@link _lingerUacSession}). */
+  readonly #lingering = new Set<ClockTimer>();
   /** Subscriptions waiting for their first NOTIFY or 2xx, by Call-ID + local tag. */
   readonly #pendingSubscriptions = new Map<string, Subscription>();
   readonly #sessions = new Set<InviteSession>();
@@ -502,6 +505,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     if (this.#ownsTransactions) this.transactions.close();
     if (this.#ownsTransport) await this.transport.close();
     this.#dialogs.clear();
+    for (const t of this.#lingering) t.cancel();
+    this.#lingering.clear();
     this.#uacSessions.clear();
     this.#pendingSubscriptions.clear();
     this.emit('close');
@@ -729,6 +734,20 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   _untrackSession(session: InviteSession, uacKey?: string): void {
     this.#sessions.delete(session);
     if (uacKey && this.#uacSessions.get(uacKey) === session) this.#uacSessions.delete(uacKey);
+  }
+
+  /**
+   * @internal A UAC session that ended unanswered (its INVITE timed out or was cancelled)
+   * still takes stray 2xx responses for `ms` — to ACK and BYE a callee that answered late.
+   */
+  _lingerUacSession(session: InviteSession, uacKey: string, ms: number): void {
+    if (this.#closing) return;
+    this.#uacSessions.set(uacKey, session);
+    const timer = this.clock.setTimeout(() => {
+      this.#lingering.delete(timer);
+      if (this.#uacSessions.get(uacKey) === session) this.#uacSessions.delete(uacKey);
+    }, ms);
+    this.#lingering.add(timer);
   }
 
   /** @internal */

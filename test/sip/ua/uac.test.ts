@@ -245,6 +245,41 @@ describe('UAC: forking, ACK, CANCEL, challenges', () => {
     expect(n.trace().filter((t) => t === 'INVITE')).toHaveLength(7);
     await n.closeAll();
   });
+
+  it('a 2xx that arrives after the INVITE timed out is ACKed and BYEd (once), not left answered', async () => {
+    // regression: the last retransmission of the INVITE (31.5 s) reached the callee after
+    // Timer B; its 200 found no transaction and no session, so nothing ACKed or ended the
+    // dialog it made (SIPp's uas then gave up on the call as failed, without a BYE)
+    const n = makeNet();
+    const alice = n.ua('10.0.0.1');
+    const peer = scriptedPeer(n.net.createTransport({ address: '10.0.0.2', port: 5060 }));
+    const p = alice.invite('sip:bob@10.0.0.2').catch((e) => e);
+    await n.run(32_500);
+    expect(((await p) as { code: string }).code).toBe('ERR_TX_TIMEOUT');
+    expect(alice.sessions.size).toBe(0);
+    const invite = peer.of('INVITE').at(-1) as SipRequest;
+    await peer.reply(invite, 200, { toTag: 'late', sdp: SDP_ANSWER(50000) });
+    await n.run(10);
+    expect(peer.of('ACK').map((a) => a.toTag)).toEqual(['late']);
+    const byes = peer.of('BYE');
+    expect(byes.map((b) => [b.toTag, b.cseq.seq])).toEqual([['late', invite.cseq.seq + 1]]);
+    // its retransmission is ACKed again, without a second BYE
+    await peer.reply(invite, 200, { toTag: 'late', sdp: SDP_ANSWER(50000) });
+    await n.run(10);
+    expect(peer.of('ACK')).toHaveLength(2);
+    expect(peer.of('ACK')[1]?.via[0]?.branch).toBe(peer.of('ACK')[0]?.via[0]?.branch);
+    expect(peer.of('BYE')).toHaveLength(1);
+    await peer.reply(byes[0] as SipRequest, 200);
+    await n.run(10);
+    expect(alice.sessions.size + alice.dialogCount).toBe(0);
+    // 64·T1 later the late answers are no longer looked for
+    await n.run(32_000);
+    await peer.reply(invite, 200, { toTag: 'later', sdp: SDP_ANSWER(50000) });
+    await n.run(10);
+    expect(peer.of('ACK')).toHaveLength(2);
+    await n.closeAll();
+    expect(n.clock.pendingTimers).toBe(0);
+  });
 });
 
 describe('UAC: offers it cannot answer', () => {
