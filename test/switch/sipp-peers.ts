@@ -570,7 +570,7 @@ export class SippCall {
         return id !== undefined && id === branch;
       }
       if (index === 0) return true;
-      return c.methods !== undefined && c.methods.includes(cseqMethod);
+      return c.methods?.includes(cseqMethod) === true;
     }
     return false;
   }
