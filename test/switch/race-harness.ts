@@ -130,8 +130,25 @@ export interface Run {
 }
 
 /** Lets every pending promise reaction (and setImmediate) run. */
-async function settle(): Promise<void> {
+export async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/**
+ * Runs `clock` for `ms`, one timer a turn (a datagram per turn, as UDP reads are), letting
+ * the promise reactions each timer starts settle before the next.
+ */
+export async function runOneTimerATurn(clock: FakeClock, ms: number): Promise<void> {
+  const end = clock.now() + ms;
+  await settle();
+  for (;;) {
+    const next = clock.nextTimerAt();
+    if (next === undefined || next > end) break;
+    clock.runNext();
+    await settle();
+  }
+  await clock.advanceAsync(end - clock.now());
+  await settle();
 }
 
 /** The call whose legs include the SIP dialog `callId`. */
@@ -208,18 +225,7 @@ export async function startScenario(s: Scenario): Promise<Run> {
   s.calls.forEach((c, i) => {
     clock.setTimeout(() => callers[i]?.start(), c.at);
   });
-  const run = async (ms: number) => {
-    const end = clock.now() + ms;
-    await settle();
-    for (;;) {
-      const next = clock.nextTimerAt();
-      if (next === undefined || next > end) break;
-      clock.runNext();
-      await settle();
-    }
-    await clock.advanceAsync(end - clock.now());
-    await settle();
-  };
+  const run = (ms: number) => runOneTimerATurn(clock, ms);
   return {
     scenario: s,
     clock,
@@ -302,11 +308,17 @@ export async function expectCleanEnd(r: Run): Promise<void> {
  * wire of a failing run, RACE_TRACE=1 of every run.
  */
 export async function runScenario(s: Scenario): Promise<Run> {
-  const r = await startScenario(s);
-  await r.run(120_000);
+  return runChecked(await startScenario(s), 120_000, expectCleanEnd);
+}
+
+/** Runs `r` for `ms`, checks it and closes it; RACE_TRACE / RACE_DEBUG print its wire. */
+export async function runChecked<
+  R extends { run(ms: number): Promise<void>; report(): string; close(): Promise<void> },
+>(r: R, ms: number, check: (r: R) => Promise<void> | void): Promise<R> {
+  await r.run(ms);
   if (process.env.RACE_TRACE) console.log(r.report());
   try {
-    await expectCleanEnd(r);
+    await check(r);
   } catch (err) {
     if (process.env.RACE_DEBUG) console.log(r.report());
     throw err;

@@ -12,7 +12,7 @@ import { expect } from 'vitest';
 import { FakeClock, type Random, seededRandom } from '../../src/core/index.js';
 import { type Call, createMemoryStorage, createSwitchCore, type Switch } from '../../src/switch/index.js';
 import { type DatagramFault, type FaultRule, FaultyNetwork } from './faulty-network.js';
-import { CALLEE_IP, CALLER_IP, SWITCH, trunkToTrunk } from './race-harness.js';
+import { CALLEE_IP, CALLER_IP, runChecked, runOneTimerATurn, SWITCH, trunkToTrunk } from './race-harness.js';
 import { SippAgent, type SippCall, uacSteps, uasSteps } from './sipp-peers.js';
 
 export interface Storm {
@@ -87,10 +87,6 @@ export interface SippRun {
   close(): Promise<void>;
 }
 
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
 export async function startSippScenario(s: SippScenario): Promise<SippRun> {
   const clock = new FakeClock({ start: 1000 });
   const storm = stormRule(s.storm, clock);
@@ -143,18 +139,7 @@ export async function startSippScenario(s: SippScenario): Promise<SippRun> {
     clock.setTimeout(() => {
       uacCalls.push(uac.call(SWITCH, stepsFor(c.holdMs)));
     }, c.at);
-  const run = async (ms: number) => {
-    const end = clock.now() + ms;
-    await settle();
-    for (;;) {
-      const next = clock.nextTimerAt();
-      if (next === undefined || next > end) break;
-      clock.runNext();
-      await settle();
-    }
-    await clock.advanceAsync(end - clock.now());
-    await settle();
-  };
+  const run = (ms: number) => runOneTimerATurn(clock, ms);
   return {
     scenario: s,
     clock,
@@ -230,18 +215,7 @@ export async function expectSwitchFinished(r: SippRun): Promise<void> {
  * dead calls) has run out, checks, closes. RACE_DEBUG=1 prints the wire of a failing run.
  */
 export async function runSippScenario(s: SippScenario): Promise<SippRun> {
-  const r = await startSippScenario(s);
-  await r.run(200_000);
-  if (process.env.RACE_TRACE) console.log(r.report());
-  try {
-    await expectSwitchFinished(r);
-  } catch (err) {
-    if (process.env.RACE_DEBUG) console.log(r.report());
-    throw err;
-  } finally {
-    await r.close();
-  }
-  return r;
+  return runChecked(await startSippScenario(s), 200_000, expectSwitchFinished);
 }
 
 // ---- arbitraries ---------------------------------------------------------------------------
