@@ -88,6 +88,7 @@ export {
   codesOf,
   decimalAt,
   indexOfCode,
+  isSip20,
   ownCodesOf,
   scanTokenAt,
   skipLwsAt,

@@ -60,6 +60,19 @@ export function skipLwsAt(c: Uint8Array, i: number, end: number): number {
   return i;
 }
 
+/** True when c[i, i + 7) is `SIP/2.0` (the caller knows 7 codes are there). */
+export function isSip20(c: Uint8Array, i: number): boolean {
+  return (
+    c[i] === 83 &&
+    c[i + 1] === 73 &&
+    c[i + 2] === 80 &&
+    c[i + 3] === 47 &&
+    c[i + 4] === 50 &&
+    c[i + 5] === 46 &&
+    c[i + 6] === 48
+  );
+}
+
 /** Index just past a run of token characters starting at `i`. */
 export function scanTokenAt(c: Uint8Array, i: number, end: number): number {
   while (i < end && ((TABLE[c[i] as number] as number) & TOKEN) !== 0) i++;

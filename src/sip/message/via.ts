@@ -10,7 +10,16 @@ import { SipParseError } from './errors.js';
 import { isHostname, isIPv4, isIPv6, parseDecimal } from './grammar.js';
 import { parseGenericParamsAt } from './name-addr.js';
 import { Params, sameName } from './params.js';
-import { type Cursor, codesOf, decimalAt, indexOfCode, scanHostAt, scanTokenAt, skipLwsAt } from './scan.js';
+import {
+  type Cursor,
+  codesOf,
+  decimalAt,
+  indexOfCode,
+  isSip20,
+  scanHostAt,
+  scanTokenAt,
+  skipLwsAt,
+} from './scan.js';
 
 /** RFC 3261 magic cookie that starts every compliant branch. */
 export const BRANCH_MAGIC = 'z9hG4bK';
@@ -134,17 +143,7 @@ export function parseViaAt(c: Uint8Array, s: string, start: number, end: number,
   let i = skipLwsAt(c, start, end);
   let protocol = 'SIP/2.0';
   let transport: string;
-  if (
-    end - i > 8 &&
-    c[i] === 83 &&
-    c[i + 1] === 73 &&
-    c[i + 2] === 80 &&
-    c[i + 3] === 47 &&
-    c[i + 4] === 50 &&
-    c[i + 5] === 46 &&
-    c[i + 6] === 48 &&
-    c[i + 7] === 47
-  ) {
+  if (end - i > 8 && isSip20(c, i) && c[i + 7] === 47) {
     // the common spelling, "SIP/2.0/" without LWS around the slashes
     const t0 = i + 8;
     i = scanTokenAt(c, t0, end);

@@ -19,6 +19,7 @@ import {
   decimalAt,
   type Field,
   indexOfCode,
+  isSip20,
   KNOWN_HEADERS,
   type KnownHeader,
   matchHeaderNameAt,
@@ -248,19 +249,6 @@ function nameError(c: Uint8Array, s: string, base: number, pos: number, le: numb
 /** Byte offset in the message of character `charOffset` of the decoded head. */
 function byteOffset(head: string, base: number, charOffset: number): number {
   return base + Buffer.byteLength(head.slice(0, Math.max(0, Math.min(charOffset, head.length))), 'utf8');
-}
-
-/** True when c[i, i + 7) is `SIP/2.0`. */
-function isSip20(c: Uint8Array, i: number): boolean {
-  return (
-    c[i] === 83 &&
-    c[i + 1] === 73 &&
-    c[i + 2] === 80 &&
-    c[i + 3] === 47 &&
-    c[i + 4] === 50 &&
-    c[i + 5] === 46 &&
-    c[i + 6] === 48
-  );
 }
 
 /**
