@@ -199,19 +199,19 @@ interface Waiting {
 /**
  * The host side of the writer thread. `write` resolves once the CDR's commit is on disk.
  * When the thread fails (it cannot start, crashes or exits), `onFailure` gets the writes it
- * had not answered, in order, and every later `write` is refused with `broken`: the storage
- * then writes on its own connection.
+ * had not answered, in order, and `usable` turns false: the storage then writes on its own
+ * connection.
  */
 export class CdrWriter {
   readonly #worker: Worker;
-  readonly #waiting = new Map<number, Waiting>();
+  /** The writes not answered yet, by id: their rows (for `onFailure`) and promises. */
+  readonly #waiting = new Map<number, { row: CdrRow; waiting: Waiting }>();
   #nextId = 1;
   #closing: Promise<void> | undefined;
   #closed: (() => void) | undefined;
   #broken = false;
   #settleWaiters: SettleWaiter[] = [];
   #answeredUpTo = 0;
-  #rows = new Map<number, CdrRow>();
   /** Rows written in this turn of the event loop, posted together on the next (ids up to #nextId - 1). */
   #outbox: CdrRow[] = [];
   #lastPost = Number.NEGATIVE_INFINITY;
@@ -276,8 +276,7 @@ export class CdrWriter {
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       if (this.#waiting.size === 0) this.#worker.ref();
-      this.#waiting.set(id, { resolve, reject });
-      this.#rows.set(id, row);
+      this.#waiting.set(id, { row, waiting: { resolve, reject } });
       // The CDRs of one turn of the event loop cross to the thread in one message; once a
       // message has carried several (calls end faster than turns), the next waits until
       // `commitWindowMs` after the previous one, as the commits do: a message costs the
@@ -347,9 +346,8 @@ export class CdrWriter {
   }
 
   #answer(id: number): Waiting | undefined {
-    const w = this.#waiting.get(id);
+    const w = this.#waiting.get(id)?.waiting;
     this.#waiting.delete(id);
-    this.#rows.delete(id);
     if (id > this.#answeredUpTo) this.#answeredUpTo = id;
     return w;
   }
@@ -367,12 +365,8 @@ export class CdrWriter {
   #fail(reason: string): void {
     if (this.#broken) return;
     this.#broken = true;
-    const unanswered = [...this.#waiting].map(([id, waiting]) => ({
-      row: this.#rows.get(id) as CdrRow,
-      waiting,
-    }));
+    const unanswered = [...this.#waiting.values()];
     this.#waiting.clear();
-    this.#rows.clear();
     this.#outbox = [];
     this.#onFailure(unanswered, reason);
     this.#wakeSettled();
