@@ -19,6 +19,7 @@ import {
   createUdpTransport,
   createWsTransport,
   type SipTransport,
+  UdpTransport,
 } from '../sip/transport/index.js';
 import type { DigestAlgorithm } from '../sip/ua/index.js';
 import { createStorage, createSwitchCore, type Storage, type Switch } from '../switch/index.js';
@@ -72,7 +73,10 @@ async function bindOne(t: TransportConfig, port: number): Promise<SipTransport> 
     : undefined;
   switch (t.type) {
     case 'udp':
-      return createUdpTransport(common);
+      return createUdpTransport({
+        ...common,
+        ...(t.receiveBufferSize === undefined ? {} : { receiveBufferSize: t.receiveBufferSize }),
+      });
     case 'tcp':
       return createTcpTransport(common);
     case 'tls':
@@ -150,6 +154,28 @@ export function startMediaEngine(
 }
 
 /**
+ * A UDP socket whose kernel buffer is smaller than asked (Linux caps it at
+ * net.core.rmem_max) drops datagrams in bursts: say so once, at start.
+ */
+function warnSmallBuffers(
+  list: readonly TransportConfig[],
+  bound: readonly SipTransport[],
+  logger: Logger,
+): void {
+  list.forEach((t, i) => {
+    const transport = bound[i];
+    if (t.type !== 'udp' || t.receiveBufferSize === undefined || !(transport instanceof UdpTransport)) return;
+    const granted = transport.receiveBufferSize;
+    // Linux reports twice what it granted
+    if (granted > 0 && granted < t.receiveBufferSize)
+      logger.warn(
+        { transport: describe(t), asked: t.receiveBufferSize, granted: Math.floor(granted / 2) },
+        'UDP receive buffer is smaller than configured: raise net.core.rmem_max (sysctl) or lower receiveBufferSize',
+      );
+  });
+}
+
+/**
  * Starts a switch from a configuration (a validated `SwitchConfig`, or the path of a
  * YAML file, loaded with `options.load`). Resolves once SIP listens, the media workers
  * run and storage is open; rejects (and releases what it took) otherwise.
@@ -161,6 +187,7 @@ export async function createSwitch(
   const cfg = typeof config === 'string' ? await loadConfig(config, options.load ?? {}) : config;
   const logger = options.logger ?? createLogger({ level: cfg.logging.level });
   const transports = await openTransports(cfg.sip.transports);
+  warnSmallBuffers(cfg.sip.transports, transports, logger);
   let engine: MediaEngine | undefined;
   let storage: Storage | undefined;
   try {

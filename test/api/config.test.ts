@@ -34,7 +34,14 @@ const users = (n: number) =>
 describe('configuration: defaults', () => {
   it('an empty file is a valid configuration with every default', () => {
     const c = parseConfig('', { env: {}, baseDir: '/srv/pbx' });
-    expect(c.sip.transports).toEqual([{ type: 'udp', address: '0.0.0.0', port: 5060 }]);
+    expect(c.sip.transports).toEqual([
+      {
+        type: 'udp',
+        address: '0.0.0.0',
+        port: 5060,
+        receiveBufferSize: CONFIG_DEFAULTS.sip.udpReceiveBufferSize,
+      },
+    ]);
     expect(c.sip.domain).toBe(CONFIG_DEFAULTS.sip.domain);
     expect(c.sip.realm).toBe(c.sip.domain);
     expect(c.sip.timers).toEqual(CONFIG_DEFAULTS.sip.timers);
@@ -118,6 +125,16 @@ describe('configuration: errors name every bad field', () => {
       'tls options on udp',
       'sip: { transports: [{ type: udp, tls: { certFile: a, keyFile: b } }] }',
       ['sip.transports[0].tls: unknown key'],
+    ],
+    [
+      'a UDP receive buffer too small',
+      'sip: { transports: [{ type: udp, receiveBufferSize: 1000 }] }',
+      ['sip.transports[0].receiveBufferSize: must be a byte count from 65536 to 268435456'],
+    ],
+    [
+      'a receive buffer on tcp',
+      'sip: { transports: [{ type: tcp, receiveBufferSize: 1048576 }] }',
+      ['sip.transports[0].receiveBufferSize: unknown key'],
     ],
     [
       'origins on tcp',

@@ -21,6 +21,12 @@ export const CONFIG_DEFAULTS = deepFreeze({
     ports: { udp: 5060, tcp: 5060, tls: 5061, ws: 5066, wss: 7443 },
     /** The transports when the file lists none. */
     transports: [{ type: 'udp' as const }],
+    /**
+     * Kernel receive buffer asked for each UDP socket, bytes: a burst that arrives while the
+     * event loop is busy (a garbage collection) waits there instead of being dropped. Linux
+     * caps it at net.core.rmem_max; the switch warns when it got less.
+     */
+    udpReceiveBufferSize: 4 << 20,
     /** HTTP path of WebSocket transports. */
     wsPath: '/',
     /** Domain when none is given and every transport binds a wildcard address. */

@@ -158,7 +158,14 @@ function transport(env: Env, baseDir: string) {
   return z.discriminatedUnion(
     'type',
     [
-      z.strictObject({ type: z.literal('udp'), port: portOf('udp'), ...common }),
+      z.strictObject({
+        type: z.literal('udp'),
+        port: portOf('udp'),
+        ...common,
+        receiveBufferSize: int(65_536, 256 << 20, 'must be a byte count from 65536 to 268435456').default(
+          D.sip.udpReceiveBufferSize,
+        ),
+      }),
       z.strictObject({ type: z.literal('tcp'), port: portOf('tcp'), ...common }),
       z.strictObject({ type: z.literal('tls'), port: portOf('tls'), ...common, tls: tlsFiles(env, baseDir) }),
       z.strictObject({ type: z.literal('ws'), port: portOf('ws'), ...common, ...ws }),
@@ -181,7 +188,12 @@ function sip(env: Env, baseDir: string) {
         .array(transport(env, baseDir))
         .min(1, 'must list at least one transport')
         .default(() =>
-          D.sip.transports.map((t) => ({ ...t, address: D.sip.address, port: D.sip.ports[t.type] })),
+          D.sip.transports.map((t) => ({
+            ...t,
+            address: D.sip.address,
+            port: D.sip.ports[t.type],
+            receiveBufferSize: D.sip.udpReceiveBufferSize,
+          })),
         ),
       domain: z
         .string()

@@ -32,6 +32,8 @@ export interface TransportConfig {
   port: number;
   /** Address advertised in Via/Contact when behind NAT. */
   publicAddress?: string;
+  /** udp only: kernel receive buffer to ask for, bytes. */
+  receiveBufferSize?: number;
   /** tls and wss only (required there). */
   tls?: TlsFiles;
   /** ws and wss only: HTTP path of the upgrade. */

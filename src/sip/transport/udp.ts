@@ -24,7 +24,10 @@ export interface UdpTransportOptions {
   advertisedHost?: string;
   /** With a `::` bind: refuse IPv4 peers (default false). */
   ipv6Only?: boolean;
-  /** Kernel receive buffer size in bytes (default: the system's). */
+  /**
+   * Kernel receive buffer size to ask for, bytes (default: the system's). Linux caps it at
+   * `net.core.rmem_max`; read what was granted from {@link UdpTransport.receiveBufferSize}.
+   */
   receiveBufferSize?: number;
 }
 
@@ -105,6 +108,19 @@ export class UdpTransport extends TypedEmitter<TransportEvents> implements SipTr
 
   get closed(): boolean {
     return this.#closing !== undefined;
+  }
+
+  /**
+   * The kernel's receive buffer for this socket, bytes, as the kernel reports it (Linux
+   * reports twice the granted size: the rest is its bookkeeping). 0 once closed.
+   */
+  get receiveBufferSize(): number {
+    if (this.#closing) return 0;
+    try {
+      return this.#socket.getRecvBufferSize();
+    } catch {
+      return 0;
+    }
   }
 
   send(data: Uint8Array, remote: Endpoint): Promise<SendResult> {

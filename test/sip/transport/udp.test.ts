@@ -1,5 +1,6 @@
-/** UDP specifics: binding, IPv4/IPv6 and dual stack, refusals, keep-alive datagrams. */
+/** UDP specifics: binding, IPv4/IPv6 and dual stack, refusals, keep-alive datagrams, buffers. */
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createUdpTransport, type UdpTransport } from '../../../src/sip/index.js';
 import { checkNoLeaks, collect, next, rawOptions, settle } from './helpers.js';
@@ -39,6 +40,18 @@ describe('UDP transport', () => {
     await expect(createUdpTransport({ address: '127.0.0.1', port: t.local.port })).rejects.toMatchObject({
       code: 'ERR_TRANSPORT',
     });
+  });
+
+  it('asks the kernel for the receive buffer it is given and reports what it got', async () => {
+    // Linux grants min(asked, net.core.rmem_max) and reports twice that
+    const max = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+    const asked = 96 * 1024;
+    const t = await createUdpTransport({ address: '127.0.0.1', port: 0, receiveBufferSize: asked });
+    expect(t.receiveBufferSize).toBe(2 * Math.min(asked, max));
+    const huge = await createUdpTransport({ address: '127.0.0.1', port: 0, receiveBufferSize: 1 << 30 });
+    expect(huge.receiveBufferSize).toBe(2 * Math.min(1 << 30, max));
+    await Promise.all([t.close(), huge.close()]);
+    expect(t.receiveBufferSize).toBe(0);
   });
 
   it('a dual-stack :: socket talks to IPv4 and IPv6 peers and reports IPv4 peers as plain IPv4', async () => {
