@@ -171,6 +171,9 @@ function writerMain(
 }
 
 const BOOT = [
+  // a transpiler that keeps function names (tsx, esbuild's keepNames) wraps functions in a
+  // __name() helper the source text does not carry: the thread gets a stand-in
+  'var __name = (fn) => fn;',
   "const { parentPort, workerData } = require('node:worker_threads');",
   `(${writerMain.toString()})(parentPort, workerData, require(workerData.libsql));`,
 ].join('\n');
