@@ -76,6 +76,7 @@ async function bindOne(t: TransportConfig, port: number): Promise<SipTransport> 
       return createUdpTransport({
         ...common,
         ...(t.receiveBufferSize === undefined ? {} : { receiveBufferSize: t.receiveBufferSize }),
+        ...(t.ioThread === undefined ? {} : { ioThread: t.ioThread }),
       });
     case 'tcp':
       return createTcpTransport(common);

@@ -40,6 +40,7 @@ describe('configuration: defaults', () => {
         address: '0.0.0.0',
         port: 5060,
         receiveBufferSize: CONFIG_DEFAULTS.sip.udpReceiveBufferSize,
+        ioThread: true,
       },
     ]);
     expect(c.sip.domain).toBe(CONFIG_DEFAULTS.sip.domain);
@@ -130,6 +131,11 @@ describe('configuration: errors name every bad field', () => {
       'a UDP receive buffer too small',
       'sip: { transports: [{ type: udp, receiveBufferSize: 1000 }] }',
       ['sip.transports[0].receiveBufferSize: must be a byte count from 65536 to 268435456'],
+    ],
+    [
+      'an I/O thread on ws',
+      'sip: { transports: [{ type: ws, ioThread: true }] }',
+      ['sip.transports[0].ioThread: unknown key'],
     ],
     [
       'a receive buffer on tcp',

@@ -27,6 +27,11 @@ export const CONFIG_DEFAULTS = deepFreeze({
      * caps it at net.core.rmem_max; the switch warns when it got less.
      */
     udpReceiveBufferSize: 4 << 20,
+    /**
+     * Each UDP socket on a thread of its own: the system calls and the per-datagram
+     * callbacks leave the SIP thread (docs/configuration.md).
+     */
+    udpIoThread: true,
     /** HTTP path of WebSocket transports. */
     wsPath: '/',
     /** Domain when none is given and every transport binds a wildcard address. */

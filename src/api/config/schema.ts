@@ -165,6 +165,7 @@ function transport(env: Env, baseDir: string) {
         receiveBufferSize: int(65_536, 256 << 20, 'must be a byte count from 65536 to 268435456').default(
           D.sip.udpReceiveBufferSize,
         ),
+        ioThread: bool().default(D.sip.udpIoThread),
       }),
       z.strictObject({ type: z.literal('tcp'), port: portOf('tcp'), ...common }),
       z.strictObject({ type: z.literal('tls'), port: portOf('tls'), ...common, tls: tlsFiles(env, baseDir) }),
@@ -193,6 +194,7 @@ function sip(env: Env, baseDir: string) {
             address: D.sip.address,
             port: D.sip.ports[t.type],
             receiveBufferSize: D.sip.udpReceiveBufferSize,
+            ioThread: D.sip.udpIoThread,
           })),
         ),
       domain: z

@@ -34,6 +34,8 @@ export interface TransportConfig {
   publicAddress?: string;
   /** udp only: kernel receive buffer to ask for, bytes. */
   receiveBufferSize?: number;
+  /** udp only: run the socket on a thread of its own. */
+  ioThread?: boolean;
   /** tls and wss only (required there). */
   tls?: TlsFiles;
   /** ws and wss only: HTTP path of the upgrade. */

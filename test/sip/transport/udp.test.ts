@@ -15,8 +15,16 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((t) => t.close()));
 });
 
+/** Set by each run of the suite: the socket on this thread, or on its own I/O thread. */
+let ioThread = false;
+
 async function udp(address: string, port = 0, ipv6Only?: boolean): Promise<UdpTransport> {
-  const t = await createUdpTransport({ address, port, ...(ipv6Only === undefined ? {} : { ipv6Only }) });
+  const t = await createUdpTransport({
+    address,
+    port,
+    ioThread,
+    ...(ipv6Only === undefined ? {} : { ipv6Only }),
+  });
   opened.push(t);
   return t;
 }
@@ -28,7 +36,11 @@ async function rawUdp(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
   return s;
 }
 
-describe('UDP transport', () => {
+describe.each([false, true])('UDP transport, ioThread %s', (threaded) => {
+  beforeAll(() => {
+    ioThread = threaded;
+  });
+
   it('rejects bad bind options with ERR_INVALID_ARGUMENT and a taken port with ERR_TRANSPORT', async () => {
     await expect(createUdpTransport({ address: 'localhost' })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
@@ -37,7 +49,9 @@ describe('UDP transport', () => {
       code: 'ERR_INVALID_ARGUMENT',
     });
     const t = await udp('127.0.0.1');
-    await expect(createUdpTransport({ address: '127.0.0.1', port: t.local.port })).rejects.toMatchObject({
+    await expect(
+      createUdpTransport({ address: '127.0.0.1', port: t.local.port, ioThread }),
+    ).rejects.toMatchObject({
       code: 'ERR_TRANSPORT',
     });
   });
@@ -46,9 +60,14 @@ describe('UDP transport', () => {
     // Linux grants min(asked, net.core.rmem_max) and reports twice that
     const max = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
     const asked = 96 * 1024;
-    const t = await createUdpTransport({ address: '127.0.0.1', port: 0, receiveBufferSize: asked });
+    const t = await createUdpTransport({ address: '127.0.0.1', port: 0, receiveBufferSize: asked, ioThread });
     expect(t.receiveBufferSize).toBe(2 * Math.min(asked, max));
-    const huge = await createUdpTransport({ address: '127.0.0.1', port: 0, receiveBufferSize: 1 << 30 });
+    const huge = await createUdpTransport({
+      address: '127.0.0.1',
+      port: 0,
+      receiveBufferSize: 1 << 30,
+      ioThread,
+    });
     expect(huge.receiveBufferSize).toBe(2 * Math.min(1 << 30, max));
     await Promise.all([t.close(), huge.close()]);
     expect(t.receiveBufferSize).toBe(0);
@@ -112,6 +131,50 @@ describe('UDP transport', () => {
     await closed;
     await all;
     expect(got.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `last ${i}`).sort());
+  });
+
+  it('carries bursts both ways whole, in order, each with its own peer', async () => {
+    const t = await udp('127.0.0.1');
+    const a = await rawUdp('udp4', '127.0.0.1');
+    const b = await rawUdp('udp4', '127.0.0.1');
+    // within a default kernel receive buffer (≈ 208 KiB, ≈ 2.3 KiB a datagram of this size)
+    const n = 60;
+    // in: two peers, interleaved, sizes from 1 byte to ~1.5 KB
+    const got = collect(t, 'message');
+    for (let i = 0; i < n; i++) {
+      const s = i % 2 ? b : a;
+      s.send(`${i} ${'x'.repeat((i * 37) % 1500)}`, t.local.port, '127.0.0.1');
+    }
+    await got.wait(n);
+    const ins = got.items.map(([m, remote]) => ({ m: Buffer.from(m).toString(), port: remote.port }));
+    expect(ins.map((x) => Number(x.m.split(' ')[0]))).toEqual(Array.from({ length: n }, (_, i) => i));
+    ins.forEach((x, i) => {
+      expect(x.m).toBe(`${i} ${'x'.repeat((i * 37) % 1500)}`);
+      expect(x.port).toBe((i % 2 ? b : a).address().port);
+    });
+    // out: one turn's sends to two peers
+    const toA: string[] = [];
+    const toB: string[] = [];
+    const arrived = new Promise<void>((res) => {
+      const check = () => toA.length + toB.length === n && res();
+      a.on('message', (m) => {
+        toA.push(m.toString());
+        check();
+      });
+      b.on('message', (m) => {
+        toB.push(m.toString());
+        check();
+      });
+    });
+    const sent = [];
+    for (let i = 0; i < n; i++)
+      sent.push(
+        t.send(Buffer.from(`out ${i}`), { address: '127.0.0.1', port: (i % 2 ? b : a).address().port }),
+      );
+    for (const r of await Promise.all(sent)) expect(r.local).toEqual(t.local);
+    await arrived;
+    expect(toA).toEqual(Array.from({ length: n / 2 }, (_, i) => `out ${2 * i}`));
+    expect(toB).toEqual(Array.from({ length: n / 2 }, (_, i) => `out ${2 * i + 1}`));
   });
 
   it('treats CRLF-only datagrams as keep-alives, not messages', async () => {
