@@ -134,6 +134,8 @@ interface Server {
   cdrs?(since: number): Promise<{ cdrs: number; active: number; stuck: string }>;
   /** Calls up > 30 s (debugging). */
   stuckCalls?(): unknown;
+  /** Memory of the server process, for BENCH_DEBUG. */
+  memory?(): string;
   alive(): boolean;
   /** Its output, for a failure report. */
   output(): string;
@@ -282,6 +284,7 @@ async function runStep(server: Server, dir: string, rate: number, attempt: numbe
     attempt,
   };
   if (DEBUG && !step.pass) process.stderr.write(`[${server.name} ${rate}] ${r.errors.slice(0, 2000)}\n`);
+  if (DEBUG && server.memory) process.stderr.write(`[${server.name} ${rate}] ${server.memory()}\n`);
   if (DEBUG && cdr1?.active)
     process.stderr.write(`[${server.name} ${rate}] stuck: ${JSON.stringify(server.stuckCalls?.())}\n`);
   return step;
@@ -376,6 +379,10 @@ async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
       }
     },
     stuckCalls: () => proc.stats()?.oldCalls,
+    memory: () => {
+      const st = proc.stats();
+      return st ? `heap ${st.heapUsedMb} MB (peak ${st.heapPeakMb} MB), rss ${st.rssMb} MB` : '';
+    },
     alive: () => !proc.child.done,
     output: () => proc.child.output(),
     stop: async () => {

@@ -43,9 +43,13 @@ sw.on('error', (err) => {
 });
 
 async function dump(): Promise<void> {
+  snapshotIfDue();
   stats.at = Date.now();
   stats.active = sw.calls.size;
-  stats.rssMb = Math.round(process.memoryUsage().rss / 1048576);
+  const mem = process.memoryUsage();
+  stats.rssMb = Math.round(mem.rss / 1048576);
+  stats.heapUsedMb = Math.round(mem.heapUsed / 1048576);
+  stats.heapPeakMb = Math.max(stats.heapPeakMb ?? 0, stats.heapUsedMb);
   stats.activeStarts = [];
   for (const c of sw.calls) {
     if (stats.activeStarts.length >= 5000) break;
@@ -88,8 +92,10 @@ const timer = setInterval(() => {
   });
 }, spec.statsEveryMs);
 
-// BENCH_ALLOC_PROF=FILE: a sampling allocation profile (garbage included) of the whole run
+// BENCH_ALLOC_PROF=FILE: a sampling allocation profile (garbage included) of the whole run;
+// with BENCH_ALLOC_LIVE=1, only what is still alive at the end (what holds memory)
 const allocProfile = process.env.BENCH_ALLOC_PROF;
+const withGarbage = process.env.BENCH_ALLOC_LIVE !== '1';
 let inspector: import('node:inspector').Session | undefined;
 if (allocProfile) {
   const { Session } = await import('node:inspector');
@@ -97,8 +103,8 @@ if (allocProfile) {
   inspector.connect();
   inspector.post('HeapProfiler.startSampling', {
     samplingInterval: 16_384,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMajorGC: withGarbage,
+    includeObjectsCollectedByMinorGC: withGarbage,
   });
 }
 const stopAllocProfile = () =>
@@ -109,6 +115,17 @@ const stopAllocProfile = () =>
       resolve();
     });
   });
+
+// BENCH_SNAPSHOT=FILE@N: a heap snapshot once N calls have ended and at most 2 are up (what
+// retains memory after the calls, and through what)
+const { writeHeapSnapshot } = await import('node:v8');
+let snapshotTaken = false;
+const snapshotIfDue = () => {
+  const [file, n] = (process.env.BENCH_SNAPSHOT ?? '').split('@');
+  if (!file || snapshotTaken || stats.ended < Number(n) || sw.calls.size > 2) return;
+  snapshotTaken = true;
+  writeHeapSnapshot(file);
+};
 
 let closing = false;
 process.on('SIGTERM', () => {

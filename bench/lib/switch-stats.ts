@@ -38,6 +38,9 @@ export interface LauncherStats {
     maxLagMs: number;
   } | null;
   rssMb: number;
+  /** V8 heap in use at the last dump, and the most seen at any dump. */
+  heapUsedMb?: number;
+  heapPeakMb?: number;
   /** Wall ms each call in progress started at (at most 5,000 of them). */
   activeStarts?: number[];
   /** Up to 20 calls up longer than `oldCallMs`: their state and their legs' INVITE-session states. */

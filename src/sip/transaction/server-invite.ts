@@ -119,8 +119,7 @@ export class ServerInviteTransaction extends ServerTransaction {
     const status = response.status;
     if (state === 'accepted') {
       if (status < 200 || status >= 300) this.invalidState('only a 2xx may follow a 2xx');
-      this.recordFinal(response);
-      this.send(response);
+      this.sendKept(response);
       return;
     }
     if (state !== 'proceeding') this.invalidState('a final response was already sent');
@@ -132,8 +131,7 @@ export class ServerInviteTransaction extends ServerTransaction {
       this.send(response);
     } else if (status < 300) {
       this.setState('accepted');
-      this.recordFinal(response);
-      this.send(response);
+      this.sendKept(response);
       const tag = this._knownLocalTag;
       if (tag !== undefined) this.host.serverAccepted(this, tag);
       const t = this.timers;
@@ -216,7 +214,12 @@ export class ServerInviteTransaction extends ServerTransaction {
         this.linger(this.timers.I);
         return false;
       case 'accepted':
-        this.#acked = true;
+        if (!this.#acked) {
+          // from here on it only absorbs INVITE retransmissions (until Timer L, 32 s over
+          // UDP): it keeps the 2xx's bytes, not the parsed request and response
+          this.#acked = true;
+          this.letGo();
+        }
         this.#retransmit?.cancel();
         this.#retransmit = undefined;
         return true;

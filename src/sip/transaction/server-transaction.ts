@@ -323,13 +323,6 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     this.#lastProvisional = response;
   }
 
-  /** A final response the transaction keeps as an object (INVITE 2xx: the TU may send it again). */
-  protected recordFinal(response: SipResponse): void {
-    this.#lastFinal = response;
-    this.#finalStatus = response.status;
-    this.#stopBound();
-  }
-
   /**
    * Sends the final response of a transaction entering Completed and keeps
    * its wire bytes for retransmissions. The parsed request and responses are
@@ -340,6 +333,16 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
    * its strings would be views of the request's head and keep all of it alive.
    */
   protected completeWith(response: SipResponse): void {
+    this.host.compactSoon(this);
+    this.sendKept(response);
+  }
+
+  /**
+   * Sends a final response and keeps its wire bytes, as {@link completeWith} does, but
+   * keeps the parsed messages too until {@link letGo} (an INVITE's 2xx: the request is
+   * still the TU's business until the ACK).
+   */
+  protected sendKept(response: SipResponse): void {
     this.#finalStatus = response.status;
     this.#lastFinal = response;
     this.#stopBound();
@@ -357,7 +360,6 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     } catch (err) {
       failure = err;
     }
-    this.host.compactSoon(this);
     if (via === undefined || bytes === undefined) {
       // as the transport layer would: the failure reaches onTransportError asynchronously
       Promise.reject(failure).then(undefined, (err) => this.#sendFailed(err));
@@ -368,6 +370,11 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
     this.host.transport
       .sendSerializedResponse(bytes, via, this.inbound)
       .then(undefined, (err) => this.#sendFailed(err));
+  }
+
+  /** Lets go of the parsed request and responses a moment from now (see {@link _compact}). */
+  protected letGo(): void {
+    this.host.compactSoon(this);
   }
 
   /**

@@ -46,6 +46,7 @@ import type {
   ClientNonInviteTransaction,
   ServerInviteTransaction,
   ServerNonInviteTransaction,
+  ServerTransactionEvents,
 } from '../transaction/index.js';
 import type { InboundInfo } from '../transport/index.js';
 import type { DigestCredentials } from './digest-client.js';
@@ -325,6 +326,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #authRetried = false;
   #timerRetried = false;
   #abortCleanup: (() => void) | undefined;
+  /** Takes the session's listeners off its initial INVITE transaction (at the end). */
+  #unhook: (() => void) | undefined;
   #noAnswer: ClockTimer | undefined;
   #timedOut = false;
   // UAS
@@ -521,8 +524,31 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     }
     this.#inviteTx = tx;
     this.request = request;
-    tx.on('provisional', (r) => this.#onProvisional(tx, r));
-    tx.on('final', (r) => this.#onFinal(tx, r));
+    const onProvisional = (r: SipResponse) => this.#onProvisional(tx, r);
+    const onFinal = (r: SipResponse) => this.#onFinal(tx, r);
+    tx.on('provisional', onProvisional);
+    tx.on('final', onFinal);
+    // an earlier INVITE of this session (challenged, or 422) lingers too: Timer D
+    const earlier = this.#unhook;
+    this.#unhook = () => {
+      earlier?.();
+      tx.off('provisional', onProvisional);
+      tx.off('final', onFinal);
+      // Timer M (32 s over UDP): a 2xx passed up still gets its ACK, without the session
+      if (!tx.terminated)
+        tx.on(
+          'final',
+          lateAnswers(
+            this.#ua,
+            request,
+            this.#winnerTag,
+            this.dialog,
+            this.#acks,
+            this.#forkAcks,
+            this.#credentials,
+          ),
+        );
+    };
     tx.finalResponse.catch((err: StrowgerError) => {
       if (this.#inviteTx !== tx || this.#state === 'established' || this.#state === 'terminated') return;
       const reason: EndReason =
@@ -784,34 +810,11 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   /** A 2xx we do not keep (another fork's, or one after the INVITE failed): ACK, then BYE once per To tag. */
   #ackAndByeFork(response: SipResponse): void {
-    const tag = response.toTag;
-    const seen = tag === undefined ? undefined : this.#forkAcks.get(tag);
-    if (seen) {
-      this.#sendAck(seen.dialog, seen.ack);
-      return;
-    }
-    try {
-      const dialog = Dialog.fromResponse(this.request, response);
-      const ack = dialog.createAck(response.cseq.seq, { headers: this.#requestHeaders('ACK') });
-      if (tag !== undefined) this.#forkAcks.set(tag, { dialog, ack });
-      this.#sendAck(dialog, ack);
-      const bye = dialog.createRequest('BYE', { headers: this.#requestHeaders('BYE') });
-      this.#ua
-        ._sendAuthenticated(bye, this.#ua._dialogTarget(dialog), this.#credentials)
-        .catch(() => undefined);
-    } catch (err) {
-      this.#ua._report(err);
-    }
+    ackAndBye(this.#ua, this.request, response, this.#forkAcks, this.#credentials);
   }
 
   #sendAck(dialog: Dialog, ack: SipRequest): void {
-    try {
-      this.#ua.transactions
-        .sendStateless(ack, this.#ua._dialogTarget(dialog))
-        .catch((e) => this.#ua._report(e));
-    } catch (err) {
-      this.#ua._report(err);
-    }
+    sendAck(this.#ua, dialog, ack);
   }
 
   /** @internal A 2xx after the INVITE transaction ended (RFC 6026): re-ACK ours, ACK + BYE others. */
@@ -879,7 +882,19 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       session.remoteDescription = offered ?? tryParse(session.remoteSdp);
     }
     ua._trackSession(session);
-    tx.on('cancelled', (cancel) => {
+    const hooks: Array<[string, (...args: never[]) => void]> = [];
+    const hook = <K extends 'cancelled' | 'timeout' | 'transportError' | 'expired'>(
+      event: K,
+      fn: (...args: ServerTransactionEvents[K]) => void,
+    ) => {
+      tx.on(event, fn);
+      hooks.push([event, fn as (...args: never[]) => void]);
+    };
+    // Timer L (32 s over UDP) keeps the transaction after the session: it must not keep the session
+    session.#unhook = () => {
+      for (const [event, fn] of hooks) tx.off(event as 'timeout', fn as () => void);
+    };
+    hook('cancelled', (cancel) => {
       session.#stopReliable();
       session.emit('cancelled', cancel);
       session.#end(
@@ -887,7 +902,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         new SipResponseError(undefined, { code: 'ERR_ABORTED' }),
       );
     });
-    tx.on('timeout', () => {
+    hook('timeout', () => {
       // Timer L: our 2xx was never acknowledged (RFC 3261 §13.3.1.4)
       if (session.#state === 'established' && !session.#acked) {
         const pending = session.#byeAfterAck;
@@ -896,10 +911,10 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
         session.#end({ reason: pending?.reason ?? 'no-ack' }, undefined);
       }
     });
-    tx.on('transportError', (err) => {
+    hook('transportError', (err) => {
       if (session.#state !== 'established') session.#end({ reason: 'transport-error', error: err }, err);
     });
-    tx.on('expired', () => {
+    hook('expired', () => {
       // nobody answered within the layer's inviteServerTimeout: the transaction answers 408
       session.#end(
         { reason: 'timeout', status: 408 },
@@ -1951,6 +1966,14 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.emit('ended', info);
     this.#closed = true;
     this.emit('close');
+    // Transactions outlive the session (Timers D, L, M: 32 s over UDP) and hold it through
+    // their listeners: let go of the application's hooks, so that what the application
+    // built around the session (a switch's call, its legs) is not kept alive with it.
+    this.#offerHandler = undefined;
+    this.#abortCleanup = undefined;
+    this.#unhook?.();
+    this.#unhook = undefined;
+    this.removeAllListeners();
   }
 
   // ---- offer/answer ------------------------------------------------------------------------
@@ -2117,4 +2140,71 @@ export function parseDtmfRelay(body: string): DtmfEvent | undefined {
     }
   }
   return digit === undefined ? undefined : { digit, duration };
+}
+
+/** Sends an ACK for a 2xx (statelessly: an ACK to a 2xx is a transaction of its own). */
+function sendAck(ua: UserAgent, dialog: Dialog, ack: SipRequest): void {
+  try {
+    ua.transactions.sendStateless(ack, ua._dialogTarget(dialog)).catch((e) => ua._report(e));
+  } catch (err) {
+    ua._report(err);
+  }
+}
+
+/**
+ * A 2xx we do not want (another fork, or one that came too late): ACK it and BYE its dialog
+ * once per To tag (`seen` keeps the ACK for its retransmissions).
+ */
+function ackAndBye(
+  ua: UserAgent,
+  invite: SipRequest,
+  response: SipResponse,
+  seen: Map<string, { dialog: Dialog; ack: SipRequest }>,
+  credentials: DigestCredentials | false | undefined,
+): void {
+  const tag = response.toTag;
+  const known = tag === undefined ? undefined : seen.get(tag);
+  if (known) {
+    sendAck(ua, known.dialog, known.ack);
+    return;
+  }
+  try {
+    const dialog = Dialog.fromResponse(invite, response);
+    const ackHeaders: Array<readonly [string, HeaderInput]> = [];
+    ua._decorate(ackHeaders, 'ACK');
+    const ack = dialog.createAck(response.cseq.seq, { headers: ackHeaders });
+    if (tag !== undefined) seen.set(tag, { dialog, ack });
+    sendAck(ua, dialog, ack);
+    const byeHeaders: Array<readonly [string, HeaderInput]> = [];
+    ua._decorate(byeHeaders, 'BYE');
+    const bye = dialog.createRequest('BYE', { headers: byeHeaders });
+    ua._sendAuthenticated(bye, ua._dialogTarget(dialog), credentials).catch(() => undefined);
+  } catch (err) {
+    ua._report(err);
+  }
+}
+
+/**
+ * The 'final' listener of an ended UAC session's INVITE transaction while it lingers: the
+ * answered dialog's 2xx retransmissions are ACKed again, other 2xx are ACKed and BYEd. It
+ * holds what that needs, not the session (nor what the application hung on it).
+ */
+function lateAnswers(
+  ua: UserAgent,
+  invite: SipRequest,
+  winnerTag: string | undefined,
+  dialog: Dialog | undefined,
+  acks: Map<number, SipRequest>,
+  forks: Map<string, { dialog: Dialog; ack: SipRequest }>,
+  credentials: DigestCredentials | false | undefined,
+): (response: SipResponse) => void {
+  return (response) => {
+    if (response.status < 200 || response.status >= 300) return;
+    const tag = response.toTag;
+    if (tag === undefined) return;
+    if (tag === winnerTag && dialog) {
+      const ack = acks.get(response.cseq.seq);
+      if (ack) sendAck(ua, dialog, ack);
+    } else ackAndBye(ua, invite, response, forks, credentials);
+  };
 }

@@ -168,4 +168,44 @@ describe('a completed server transaction', () => {
     expect(await heapHolds(needle)).toBe(true);
     expect(tx.respond(200)?.status).toBe(200);
   });
+
+  it('lets go of the INVITE once its 2xx is ACKed, keeping the 2xx as bytes until Timer L', async () => {
+    const { clock, txs, send } = setup();
+    const branch = 'z9hG4bK-mem4-61d0e2a9b3';
+    const { bytes, needle } = marked('INVITE', branch);
+    await send(bytes);
+    await run(clock, 10);
+    const tx = txs[0] as Tx;
+    // the response's headers are views of the request: the test keeps only its To tag
+    const tag = tx.respond(200, { headers: [['Contact', '<sip:bob@10.0.0.2>']] })?.to.tag;
+    expect(tag).toBeDefined();
+    await send(
+      Buffer.from(
+        [
+          'ACK sip:bob@10.0.0.2 SIP/2.0',
+          'Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-mem4-ack',
+          'Max-Forwards: 70',
+          'From: <sip:alice@10.0.0.1>;tag=f1',
+          `To: <sip:bob@10.0.0.2>;tag=${tag}`,
+          `Call-ID: ${branch}@10.0.0.1`,
+          'CSeq: 1 ACK',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+    );
+    await run(clock, 10);
+    await flushMicrotasks();
+    expect(tx.state).toBe('accepted');
+    expect(await heapHolds(needle)).toBe(false);
+    expect(() => tx.request).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
+    expect([tx.finalStatus, tx.finalSent?.status, tx.finalSent?.to.tag]).toEqual([200, 200, tag]);
+    // INVITE retransmissions are still absorbed until Timer L, then it ends
+    await send(bytes);
+    await run(clock, 10);
+    expect(txs).toHaveLength(1);
+    await run(clock, 32_000);
+    expect(tx.state).toBe('terminated');
+  });
 });
