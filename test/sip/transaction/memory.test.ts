@@ -8,27 +8,13 @@
  * (`npm run bench -- tx-memory` measures the bytes.)
  */
 import { randomBytes } from 'node:crypto';
-import { getHeapSnapshot } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { flushMicrotasks } from '../../../src/core/index.js';
 import type { ServerInviteTransaction, ServerNonInviteTransaction } from '../../../src/sip/index.js';
+import { heapHolds } from '../../helpers/heap.js';
 import { B, layer, network, run } from './helpers.js';
 
 type Tx = ServerInviteTransaction | ServerNonInviteTransaction;
-
-/**
- * True when a live string contains `needle`. The needle is bytes, never a JS
- * string: as a string it would be in the heap itself.
- */
-async function heapHolds(needle: Buffer): Promise<boolean> {
-  let tail = Buffer.alloc(0);
-  for await (const chunk of getHeapSnapshot()) {
-    const data = Buffer.concat([tail, chunk as Buffer]);
-    if (data.includes(needle)) return true;
-    tail = data.subarray(Math.max(0, data.length - needle.length));
-  }
-  return false;
-}
 
 /**
  * A request whose `X-Leak-Check` line exists nowhere else as a string: it is
