@@ -381,7 +381,9 @@ async function switchServer(): Promise<Server & { proc: SwitchProcess }> {
     stuckCalls: () => proc.stats()?.oldCalls,
     memory: () => {
       const st = proc.stats();
-      return st ? `heap ${st.heapUsedMb} MB (peak ${st.heapPeakMb} MB), rss ${st.rssMb} MB` : '';
+      return st
+        ? `heap ${st.heapUsedMb} MB (peak ${st.heapPeakMb} MB), rss ${st.rssMb} MB, gc ${JSON.stringify(st.gc)}`
+        : '';
     },
     alive: () => !proc.child.done,
     output: () => proc.child.output(),

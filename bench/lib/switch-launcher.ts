@@ -42,7 +42,22 @@ sw.on('error', (err) => {
   stats.lastError = String(err.message ?? err);
 });
 
+// garbage-collection pauses of this thread (the SIP thread): the longest and the count over 50 ms
+const { PerformanceObserver } = await import('node:perf_hooks');
+let gcMaxMs = 0;
+let gcLong = 0;
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    if (e.duration > gcMaxMs) gcMaxMs = e.duration;
+    if (e.duration > 50) gcLong++;
+  }
+}).observe({ entryTypes: ['gc'] });
+
 async function dump(): Promise<void> {
+  stats.gc = { maxPauseMs: Math.round(gcMaxMs), over50ms: gcLong, totalMs: Math.round(gcMs) };
+  gcMaxMs = 0;
   snapshotIfDue();
   stats.at = Date.now();
   stats.active = sw.calls.size;

@@ -60,7 +60,8 @@ export async function startSwitch(o: SwitchProcessOptions): Promise<SwitchProces
       { name: 'uas', registrar: `sip:127.0.0.1:${o.uasPort}`, register: false },
     ],
     routes: [{ name: 'everything to the uas', prefix: '5', trunk: 'uas', from: 'trunks' }],
-    storage: { driver: 'sqlite', dataDir },
+    // BENCH_STORAGE=memory: CDRs in memory (how much the disk costs)
+    storage: process.env.BENCH_STORAGE === 'memory' ? { driver: 'memory' } : { driver: 'sqlite', dataDir },
     logging: { level: o.logLevel ?? 'warn' },
   };
   const configFile = join(o.dir, 'switch.json');

@@ -41,6 +41,8 @@ export interface LauncherStats {
   /** V8 heap in use at the last dump, and the most seen at any dump. */
   heapUsedMb?: number;
   heapPeakMb?: number;
+  /** The SIP thread's GC pauses: longest since the last dump, count over 50 ms and total ms so far. */
+  gc?: { maxPauseMs: number; over50ms: number; totalMs: number };
   /** Wall ms each call in progress started at (at most 5,000 of them). */
   activeStarts?: number[];
   /** Up to 20 calls up longer than `oldCallMs`: their state and their legs' INVITE-session states. */

@@ -278,19 +278,44 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   /** The SDP this side last sent / the peer last sent, as text and parsed. */
   localSdp: string | undefined;
   remoteSdp: string | undefined;
-  localDescription: SessionDescription | undefined;
   remoteDescription: SessionDescription | undefined;
+  // our own SDP text is parsed when its description is first read (a B2BUA that passes SDP
+  // through never reads it)
+  #localDescription: SessionDescription | undefined;
+  #localParsed = true;
   #negotiated: NegotiatedSession | undefined;
-  /** The exchange `negotiated` has not been computed for yet (it is computed when read). */
-  #toNegotiate: [SessionDescription, SessionDescription, 'offerer' | 'answerer'] | undefined;
+  /**
+   * The exchange `negotiated` has not been computed for yet (it is computed when read): our
+   * SDP text then, the peer's description, our role.
+   */
+  #toNegotiate: [string, SessionDescription, 'offerer' | 'answerer'] | undefined;
+
+  /** The SDP this side last sent, parsed (undefined when it does not parse). */
+  get localDescription(): SessionDescription | undefined {
+    if (!this.#localParsed) {
+      this.#localParsed = true;
+      this.#localDescription = this.localSdp === undefined ? undefined : tryParse(this.localSdp);
+    }
+    return this.#localDescription;
+  }
+
+  set localDescription(d: SessionDescription | undefined) {
+    this.#localDescription = d;
+    this.#localParsed = true;
+  }
 
   /** The last completed offer/answer exchange, seen from this side. */
   get negotiated(): NegotiatedSession | undefined {
     const n = this.#toNegotiate;
     if (n !== undefined) {
       this.#toNegotiate = undefined;
+      const local = n[0] === this.localSdp ? this.localDescription : tryParse(n[0]);
       try {
-        this.#negotiated = negotiatedSession(n[0], n[1], n[2]);
+        if (local)
+          this.#negotiated =
+            n[2] === 'offerer'
+              ? negotiatedSession(local, n[1], 'offerer')
+              : negotiatedSession(n[1], local, 'answerer');
       } catch {
         // a broken answer: keep the previous negotiation
       }
@@ -1980,9 +2005,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
 
   // Each SDP text is parsed once: setting the same text again keeps its description.
   #setLocal(sdp: string): void {
-    if (sdp === this.localSdp && this.localDescription !== undefined) return;
+    if (sdp === this.localSdp) return;
     this.localSdp = sdp;
-    this.localDescription = tryParse(sdp);
+    this.#localParsed = false;
   }
 
   #offerFrom(input: SdpInput | undefined): string {
@@ -2063,7 +2088,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #applyAnswer(offer: string, answer: string, method: string): void {
     this.#setLocal(offer);
     this.#setRemote(answer);
-    this.#negotiate(this.localDescription, this.remoteDescription, 'offerer');
+    this.#negotiate('offerer');
     if (this.#state === 'established' || method !== 'INVITE') this.#modified(method, answer);
     this.#checkHold();
   }
@@ -2072,7 +2097,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
   #applyOffer(offer: string, answer: string, method: string, notify = true): void {
     this.#setLocal(answer);
     this.#setRemote(offer);
-    this.#negotiate(this.remoteDescription, this.localDescription, 'answerer');
+    this.#negotiate('answerer');
     if (notify && (this.#state === 'established' || method === 'ACK' || method === 'UPDATE'))
       this.#modified(method, offer);
     this.#checkHold();
@@ -2084,15 +2109,13 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     this.remoteDescription = tryParse(sdp);
   }
 
-  #negotiate(
-    o: SessionDescription | undefined,
-    a: SessionDescription | undefined,
-    role: 'offerer' | 'answerer',
-  ): void {
-    if (!o || !a) return;
+  #negotiate(role: 'offerer' | 'answerer'): void {
+    const local = this.localSdp;
+    const remote = this.remoteDescription;
+    if (local === undefined || !remote) return;
     // the exchange before is settled first: a broken answer keeps the previous negotiation
     if (this.#toNegotiate !== undefined) void this.negotiated;
-    this.#toNegotiate = [o, a, role];
+    this.#toNegotiate = [local, remote, role];
   }
 
   #modified(method: string, sdp: string): void {
