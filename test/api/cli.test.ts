@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'libsql';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -694,10 +694,11 @@ describe('npx strowger (the built package)', () => {
     ensureBuilt();
     const cwd = join(tmp, 'somewhere');
     mkdirSync(cwd);
-    const child = spawn(process.execPath, [join(root, 'bin', 'strowger.mjs'), '--sip-port', '0'], {
+    // run as a shell runs it: through the bin's shebang (node with its V8 flags)
+    const child = spawn(join(root, 'bin', 'strowger.mjs'), ['--sip-port', '0'], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` },
     });
     children.push(child);
     let out = '';
@@ -714,6 +715,9 @@ describe('npx strowger (the built package)', () => {
     const banner = await waitForBanner(Object.assign(child, { out: () => out, err: () => err, done }));
     expect(banner).toContain(`data           ${join(cwd, '.strowger', 'data', 'strowger.db')}`);
     expect(existsSync(join(cwd, '.strowger', 'data', 'strowger.db'))).toBe(true);
+    expect(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')).toContain(
+      '--max-semi-space-size=64',
+    );
     child.kill('SIGTERM');
     expect(await done).toEqual({ code: 0, signal: null });
   });
