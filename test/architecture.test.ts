@@ -45,8 +45,9 @@ const RESTRICTED_BUILTINS: Record<string, string[]> = {
   'node:dgram': ['sip/transport', 'media/worker', 'testing'],
   'node:net': ['sip/transport', 'media/worker', 'api', 'testing'],
   'node:tls': ['sip/transport', 'api', 'testing'],
-  // media workers, and the SQLite storage's CDR writer thread (docs/architecture.md, Threads)
-  'node:worker_threads': ['media/worker', 'switch/storage', 'testing'],
+  // media workers, the SQLite storage's CDR writer thread and the UDP transport's I/O
+  // thread (docs/architecture.md, Threads)
+  'node:worker_threads': ['media/worker', 'switch/storage', 'sip/transport', 'testing'],
 };
 
 function walk(dir: string): string[] {

@@ -79,7 +79,10 @@ export async function startSwitch(o: SwitchProcessOptions): Promise<SwitchProces
   // BENCH_PROFILE=DIR: a V8 CPU profile of the switch process is written to DIR at its end
   const profile = process.env.BENCH_PROFILE;
   // the V8 flag bin/strowger.mjs runs the switch with (its shebang)
-  const nodeArgs = ['--max-semi-space-size=64', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const nodeArgs = [
+    '--max-semi-space-size=64',
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+  ];
   // BENCH_NODE_ARGS='--heap-prof --heap-prof-dir=/tmp/h': more node flags for the switch process
   if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean));
   const child = startChild('switch', process.execPath, [...nodeArgs, launcher, specFile], {
