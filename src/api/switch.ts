@@ -22,7 +22,13 @@ import {
   UdpTransport,
 } from '../sip/transport/index.js';
 import type { DigestAlgorithm } from '../sip/ua/index.js';
-import { createStorage, createSwitchCore, type Storage, type Switch } from '../switch/index.js';
+import {
+  createStorage,
+  createSwitchCore,
+  SqliteStorage,
+  type Storage,
+  type Switch,
+} from '../switch/index.js';
 import { type LoadConfigOptions, loadConfig } from './config/load.js';
 import type { SwitchConfig, TransportConfig } from './config/types.js';
 import { createLogger, type Logger, logAuthFailure } from './logging.js';
@@ -194,6 +200,8 @@ export async function createSwitch(
   try {
     if (!options.signallingOnly) engine = await startMediaEngine(cfg, options.engine);
     storage = options.storage ?? (await createStorage(cfg.storage));
+    if (storage instanceof SqliteStorage && storage.cdrWriterProblem)
+      logger.warn({ reason: storage.cdrWriterProblem }, 'CDRs are committed on the main thread');
   } catch (err) {
     await Promise.allSettled([...transports.map((t) => t.close()), engine?.close()]);
     throw err;

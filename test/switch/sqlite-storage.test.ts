@@ -232,11 +232,13 @@ describe('sqlite storage', () => {
     db.pragma('journal_mode = WAL');
     const s = new SqliteStorage(db, path, 10, writer);
     expect(s.cdrWriter).toBe('thread');
+    expect(s.cdrWriterProblem).toBeUndefined();
     const first = Array.from({ length: 50 }, (_, i) => s.cdrs.write(cdr({ callId: `k${i}` })));
     await writer.terminate(); // some of them may be committed, some not
     const later = Array.from({ length: 10 }, (_, i) => s.cdrs.write(cdr({ callId: `l${i}` })));
     await Promise.all([...first, ...later]);
     expect(s.cdrWriter).toBe('inline');
+    expect(s.cdrWriterProblem).toMatch(/^the CDR writer thread failed: /);
     const stored = (await s.cdrs.query({ limit: 1000 })).items.map((c) => c.callId);
     expect(stored).toHaveLength(60);
     expect(new Set(stored).size).toBe(60);

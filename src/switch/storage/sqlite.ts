@@ -303,6 +303,7 @@ export class SqliteStorage implements Storage {
   #cache = new Map<string, Stmt>();
   /** The CDR writer thread; absent when CDRs are written inline. */
   readonly #writer: CdrWriter | undefined;
+  #writerProblem: string | undefined;
   /** CDRs waiting for the next group commit, and its scheduled run. */
   #pendingCdrs: PendingCdr[] = [];
   #cdrFlush: { cancel(): void } | undefined;
@@ -318,7 +319,9 @@ export class SqliteStorage implements Storage {
     path: string,
     commitWindowMs: number = SQLITE_DEFAULTS.commitWindowMs,
     writer?: CdrWriter,
+    writerProblem?: string,
   ) {
+    this.#writerProblem = writerProblem;
     this.#db = db;
     this.path = path;
     this.#commitWindowMs = commitWindowMs;
@@ -392,7 +395,8 @@ export class SqliteStorage implements Storage {
     if (writer) {
       // The thread failed: the CDRs it had not answered are written here (a duplicate callId
       // then counts as written: the thread may have committed it before it stopped).
-      writer.onFailure = (unanswered) => {
+      writer.onFailure = (unanswered, reason) => {
+        this.#writerProblem = `the CDR writer thread failed: ${reason}`;
         for (const u of unanswered) {
           writeInline({
             callId: String(u.row.params.callId),
@@ -725,6 +729,14 @@ export class SqliteStorage implements Storage {
     return this.#writer && !this.#writer.failed ? 'thread' : 'inline';
   }
 
+  /**
+   * Why CDRs are committed inline although the thread was asked for (it could not start,
+   * or it failed); undefined otherwise. The switch logs it as a warning.
+   */
+  get cdrWriterProblem(): string | undefined {
+    return this.#writerProblem;
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true; // no new writes; CDRs already accepted are written
@@ -806,12 +818,16 @@ export async function createSqliteStorage(options: SqliteStorageOptions): Promis
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_DEFAULTS.busyTimeoutMs;
   let writer: CdrWriter | undefined;
+  let writerProblem: string | undefined;
   if (cdrWriter === 'thread') {
     // without the thread (it cannot start here) the CDRs are written inline: same guarantees
-    writer = await CdrWriter.start({ path, busyTimeoutMs, commitWindowMs: window }).catch(() => undefined);
+    writer = await CdrWriter.start({ path, busyTimeoutMs, commitWindowMs: window }).catch((err: Error) => {
+      writerProblem = `the CDR writer thread could not start: ${err.message}`;
+      return undefined;
+    });
   }
   try {
-    return new SqliteStorage(db, path, window, writer);
+    return new SqliteStorage(db, path, window, writer, writerProblem);
   } catch (err) {
     await writer?.close();
     db.close();
