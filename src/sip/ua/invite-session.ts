@@ -560,19 +560,12 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
       tx.off('provisional', onProvisional);
       tx.off('final', onFinal);
       // Timer M (32 s over UDP): a 2xx passed up still gets its ACK, without the session
-      if (!tx.terminated)
-        tx.on(
-          'final',
-          lateAnswers(
-            this.#ua,
-            request,
-            this.#winnerTag,
-            this.dialog,
-            this.#acks,
-            this.#forkAcks,
-            this.#credentials,
-          ),
-        );
+      if (!tx.terminated) {
+        const late = { ...this.#late(), invite: request };
+        tx.on('final', (r) => {
+          if (r.status >= 200 && r.status < 300 && r.toTag !== undefined) answerLate2xx(late, r);
+        });
+      }
     };
     tx.finalResponse.catch((err: StrowgerError) => {
       if (this.#inviteTx !== tx || this.#state === 'established' || this.#state === 'terminated') return;
@@ -744,17 +737,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     const tag = response.toTag;
     if (tag === undefined) return;
     const seq = response.cseq.seq;
-    if (this.#winnerTag !== undefined) {
-      if (tag === this.#winnerTag) {
-        const ack = this.#acks.get(seq);
-        if (ack) this.#sendAck(this.dialog as Dialog, ack);
-      } else {
-        this.#ackAndByeFork(response);
-      }
-      return;
-    }
-    if (this.#state === 'terminated') {
-      this.#ackAndByeFork(response);
+    if (this.#winnerTag !== undefined || this.#state === 'terminated') {
+      answerLate2xx(this.#late(), response);
       return;
     }
     this.#winnerTag = tag;
@@ -833,24 +817,26 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     });
   }
 
-  /** A 2xx we do not keep (another fork's, or one after the INVITE failed): ACK, then BYE once per To tag. */
-  #ackAndByeFork(response: SipResponse): void {
-    ackAndBye(this.#ua, this.request, response, this.#forkAcks, this.#credentials);
-  }
-
   #sendAck(dialog: Dialog, ack: SipRequest): void {
     sendAck(this.#ua, dialog, ack);
   }
 
   /** @internal A 2xx after the INVITE transaction ended (RFC 6026): re-ACK ours, ACK + BYE others. */
   _onStray2xx(response: SipResponse): void {
-    const seq = response.cseq.seq;
-    if (response.toTag === this.#winnerTag && this.dialog) {
-      const ack = this.#acks.get(seq);
-      if (ack) this.#sendAck(this.dialog, ack);
-      return;
-    }
-    if (seq === this.request.cseq.seq) this.#ackAndByeFork(response);
+    answerLate2xx(this.#late(), response);
+  }
+
+  /** What answering a late 2xx needs: the session's, at this moment. */
+  #late(): LateAnswers {
+    return {
+      ua: this.#ua,
+      invite: this.request,
+      winnerTag: this.#winnerTag,
+      dialog: this.dialog,
+      acks: this.#acks,
+      forks: this.#forkAcks,
+      credentials: this.#credentials,
+    };
   }
 
   // ======================================================================================
@@ -1532,9 +1518,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> implements 
     method: string,
     extra: ReadonlyArray<readonly [string, HeaderInput]> = [],
   ): Array<readonly [string, HeaderInput]> {
-    const h: Array<readonly [string, HeaderInput]> = [...extra];
-    this.#ua._decorate(h, method);
-    return h;
+    return decoratedHeaders(this.#ua, method, extra);
   }
 
   /**
@@ -2174,6 +2158,46 @@ function sendAck(ua: UserAgent, dialog: Dialog, ack: SipRequest): void {
   }
 }
 
+/** Request headers with what the UA adds to every request of `method` (User-Agent, …). */
+function decoratedHeaders(
+  ua: UserAgent,
+  method: string,
+  extra: ReadonlyArray<readonly [string, HeaderInput]> = [],
+): Array<readonly [string, HeaderInput]> {
+  const h: Array<readonly [string, HeaderInput]> = [...extra];
+  ua._decorate(h, method);
+  return h;
+}
+
+/**
+ * What a UAC session's 2xx handling needs once its first 2xx was taken (or the session
+ * ended): held without the session, so a lingering INVITE transaction does not keep it.
+ */
+interface LateAnswers {
+  ua: UserAgent;
+  invite: SipRequest;
+  winnerTag: string | undefined;
+  dialog: Dialog | undefined;
+  acks: Map<number, SipRequest>;
+  forks: Map<string, { dialog: Dialog; ack: SipRequest }>;
+  credentials: DigestCredentials | false | undefined;
+}
+
+/**
+ * A 2xx after the one the session took, or after the session ended (RFC 6026): the answered
+ * dialog's retransmission is ACKed again; another dialog's 2xx to our INVITE is ACKed and
+ * BYEd.
+ */
+function answerLate2xx(s: LateAnswers, response: SipResponse): void {
+  const seq = response.cseq.seq;
+  if (response.toTag === s.winnerTag && s.dialog) {
+    const ack = s.acks.get(seq);
+    if (ack) sendAck(s.ua, s.dialog, ack);
+    return;
+  }
+  if (seq === s.invite.cseq.seq) ackAndBye(s.ua, s.invite, response, s.forks, s.credentials);
+}
+
 /**
  * A 2xx we do not want (another fork, or one that came too late): ACK it and BYE its dialog
  * once per To tag (`seen` keeps the ACK for its retransmissions).
@@ -2193,41 +2217,12 @@ function ackAndBye(
   }
   try {
     const dialog = Dialog.fromResponse(invite, response);
-    const ackHeaders: Array<readonly [string, HeaderInput]> = [];
-    ua._decorate(ackHeaders, 'ACK');
-    const ack = dialog.createAck(response.cseq.seq, { headers: ackHeaders });
+    const ack = dialog.createAck(response.cseq.seq, { headers: decoratedHeaders(ua, 'ACK') });
     if (tag !== undefined) seen.set(tag, { dialog, ack });
     sendAck(ua, dialog, ack);
-    const byeHeaders: Array<readonly [string, HeaderInput]> = [];
-    ua._decorate(byeHeaders, 'BYE');
-    const bye = dialog.createRequest('BYE', { headers: byeHeaders });
+    const bye = dialog.createRequest('BYE', { headers: decoratedHeaders(ua, 'BYE') });
     ua._sendAuthenticated(bye, ua._dialogTarget(dialog), credentials).catch(() => undefined);
   } catch (err) {
     ua._report(err);
   }
-}
-
-/**
- * The 'final' listener of an ended UAC session's INVITE transaction while it lingers: the
- * answered dialog's 2xx retransmissions are ACKed again, other 2xx are ACKed and BYEd. It
- * holds what that needs, not the session (nor what the application hung on it).
- */
-function lateAnswers(
-  ua: UserAgent,
-  invite: SipRequest,
-  winnerTag: string | undefined,
-  dialog: Dialog | undefined,
-  acks: Map<number, SipRequest>,
-  forks: Map<string, { dialog: Dialog; ack: SipRequest }>,
-  credentials: DigestCredentials | false | undefined,
-): (response: SipResponse) => void {
-  return (response) => {
-    if (response.status < 200 || response.status >= 300) return;
-    const tag = response.toTag;
-    if (tag === undefined) return;
-    if (tag === winnerTag && dialog) {
-      const ack = acks.get(response.cseq.seq);
-      if (ack) sendAck(ua, dialog, ack);
-    } else ackAndBye(ua, invite, response, forks, credentials);
-  };
 }
