@@ -333,7 +333,7 @@ export abstract class ServerTransaction extends TypedEmitter<ServerTransactionEv
    * its strings would be views of the request's head and keep all of it alive.
    */
   protected completeWith(response: SipResponse): void {
-    this.host.compactSoon(this);
+    this.letGo();
     this.sendKept(response);
   }
 

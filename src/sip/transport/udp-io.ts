@@ -350,14 +350,21 @@ class ThreadIo implements DatagramIo {
       meta[i * 2 + 1] = this.#outPort[i] as number;
     }
     const seq = ++this.#seq;
-    this.#waiting.set(seq, this.#outDone);
-    const msg: ToThread = { t: 'send', seq, buf: bytes.buffer, meta, addrs: this.#outAddr };
+    const { addrs, dones } = this.#takeOut();
+    this.#waiting.set(seq, dones);
+    const msg: ToThread = { t: 'send', seq, buf: bytes.buffer, meta, addrs };
+    this.#worker.postMessage(msg, [bytes.buffer, meta.buffer]);
+  };
+
+  /** Empties this turn's sends; returns their destinations' addresses and completions. */
+  #takeOut(): { addrs: string[]; dones: Done[] } {
+    const out = { addrs: this.#outAddr, dones: this.#outDone };
     this.#outData = [];
     this.#outPort = [];
     this.#outAddr = [];
     this.#outDone = [];
-    this.#worker.postMessage(msg, [bytes.buffer, meta.buffer]);
-  };
+    return out;
+  }
 
   #onMessage(m: FromThread): void {
     if (this.#early) {
@@ -396,12 +403,8 @@ class ThreadIo implements DatagramIo {
   #die(reason: Error): void {
     if (this.#dead) return;
     this.#dead = reason;
-    const waiting = [...this.#waiting.values(), this.#outDone];
+    const waiting = [...this.#waiting.values(), this.#takeOut().dones];
     this.#waiting.clear();
-    this.#outData = [];
-    this.#outPort = [];
-    this.#outAddr = [];
-    this.#outDone = [];
     for (const dones of waiting) for (const d of dones) d(reason);
     if (this.#closing === undefined) this.#sink?.onError(reason);
   }
@@ -437,13 +440,12 @@ export function bindThreadIo(o: BindOptions): Promise<DatagramIo> {
     worker.once('exit', early);
     worker.once('message', (m: FromThread) => {
       worker.off('error', early);
+      worker.off('exit', early);
       if (m.t !== 'ready') {
-        worker.off('exit', early);
         void worker.terminate();
         reject(new Error(m.t === 'fail' ? m.message : `unexpected ${m.t} from the UDP I/O thread`));
         return;
       }
-      worker.off('exit', early);
       resolve(new ThreadIo(worker, m));
     });
   });
